@@ -1,0 +1,54 @@
+import type { Context, Middleware } from 'koa';
+import { currentContext } from '../context/request-context.js';
+import type { Logger } from '../logging/index.js';
+import { normalizeError, toProblem } from './problem.js';
+
+export interface ErrorBoundaryOptions {
+  /** Where 5xx errors (with their stack) are logged. Default: the request context's logger. */
+  logger?: Logger;
+  /** Called for every error after it has been answered (metrics, error trackers). */
+  onError?: (err: unknown, ctx: Context) => void;
+}
+
+/**
+ * Koa middleware answering every error thrown below it as RFC 9457 `application/problem+json`
+ * with `code` and `requestId`. 5xx answers never carry the message, stack or cause; those go to
+ * the log. Headers an error asks for (`Retry-After`, `Allow`, `WWW-Authenticate`) are set.
+ *
+ * @example
+ * app.use(requestContext({ logger }));
+ * app.use(errorBoundary());
+ */
+export function errorBoundary(options: ErrorBoundaryOptions = {}): Middleware {
+  const { onError } = options;
+  return async function errorBoundaryMiddleware(ctx, next) {
+    try {
+      await next();
+    } catch (thrown) {
+      const err = normalizeError(thrown);
+      const rc = currentContext();
+      const requestId = rc?.requestId ?? ctx.state.requestId;
+      if (err.status >= 500) {
+        const log = options.logger ?? (rc ? rc.log : undefined);
+        log?.error({ err: thrown, code: err.code, requestId }, 'request failed');
+      }
+      if (ctx.headerSent || !ctx.writable) {
+        // The response has started: nothing can be answered; the socket is cut so the client
+        // sees a failure instead of a silently truncated body.
+        ctx.req.socket.destroy();
+      } else {
+        // Headers set by handlers before the throw (cookies, caching) must not leak into an error.
+        const keepRequestId = ctx.response.get('X-Request-Id');
+        ctx.res.getHeaderNames().forEach((name) => {
+          ctx.res.removeHeader(name);
+        });
+        if (keepRequestId) ctx.set('X-Request-Id', keepRequestId);
+        if (err.headers) ctx.set(err.headers);
+        ctx.status = err.status;
+        ctx.body = toProblem(err, requestId);
+        ctx.type = 'application/problem+json';
+      }
+      onError?.(thrown, ctx);
+    }
+  };
+}

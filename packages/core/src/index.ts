@@ -1,0 +1,89 @@
+// The public surface of @koaforge/core. Nothing else is exported.
+
+// Config
+export { Config, type ConfigExplanation, type ConfigLayer, type ConfigOptions, secret } from './config/index.js';
+// Request context
+export {
+  currentContext,
+  currentRequestId,
+  RequestContext,
+  type RequestContextOptions,
+  requestContext,
+  runWithContext,
+} from './context/request-context.js';
+export { generateRequestId, isSaneRequestId } from './context/request-id.js';
+export { type AuthenticationInput, type Authenticator, AuthenticatorToken } from './contracts/authenticator.js';
+// Contracts shared between packages
+export type { Principal, TenantRef } from './contracts/principal.js';
+
+// DI
+export { Container, type Provider, type Scope } from './di/container.js';
+export { createToken, type Token } from './di/token.js';
+export { type ErrorBoundaryOptions, errorBoundary } from './errors/boundary.js';
+
+// Errors
+export {
+  createError,
+  defineErrors,
+  type ErrorCatalogue,
+  type ErrorFactory,
+  type ErrorOptions,
+  type ErrorSpec,
+  hasErrorCode,
+  isKoaforgeError,
+  KoaforgeError,
+  type KoaforgeErrorLike,
+} from './errors/catalogue.js';
+export { normalizeError, type ProblemDocument, toProblem } from './errors/problem.js';
+export { type CoreErrorCode, CoreErrors } from './errors.js';
+// Health
+export {
+  type CheckReport,
+  type CheckStatus,
+  type HealthCheck,
+  type HealthCheckResult,
+  HealthRegistry,
+  type ReadinessPhase,
+  type ReadinessReport,
+} from './health/health-registry.js';
+export { type HealthRoutesOptions, healthRoutes, livenessHandler, readinessHandler } from './health/health-routes.js';
+export { type AccessLogOptions, accessLog } from './http/access-log.js';
+// HTTP
+export { type BodyParserOptions, bodyParser } from './http/body-parser.js';
+export { routeFallback } from './http/route-fallback.js';
+// Kernel
+export {
+  App,
+  type AppFeatures,
+  type AppOptions,
+  type AppState,
+  type BootReport,
+  createApp,
+  type PluginReport,
+} from './kernel/app.js';
+export { type HttpConfig, httpConfigSchema, type LogConfig, logConfigSchema } from './kernel/app-config.js';
+export { PHASES, type Phase } from './kernel/phases.js';
+export {
+  definePlugin,
+  type HookOptions,
+  isPlugin,
+  type Plugin,
+  type PluginContext,
+  type PluginDefinition,
+} from './kernel/plugin.js';
+export { ConfigToken, ContainerToken, HealthToken, LoggerToken, MetricsToken } from './kernel/tokens.js';
+// Logging
+export {
+  createLogger,
+  DEFAULT_MASK_PATTERNS,
+  DEFAULT_REDACT_PATHS,
+  flushLogger,
+  type Logger,
+  type LoggerOptions,
+  type MaskPattern,
+  maskText,
+} from './logging/index.js';
+export { DEFAULT_HTTP_BUCKETS, type HttpMetricsOptions, httpMetrics, routeLabel } from './metrics/http-metrics.js';
+export { metricsHandler } from './metrics/metrics-route.js';
+// Metrics
+export { createMetricsRegistry, type MetricsRegistryOptions } from './metrics/registry.js';
