@@ -32,6 +32,13 @@ export const CoreErrors = defineErrors({
     retryable: true,
   },
   TIMEOUT: { status: 504, message: 'The operation timed out', title: 'Timeout', expose: true, retryable: true },
+  REDIS_UNAVAILABLE: {
+    status: 503,
+    message: 'Redis is unavailable',
+    title: 'Redis unavailable',
+    expose: true,
+    retryable: true,
+  },
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid' },
   PLUGIN_DUPLICATE: { status: 500, message: 'A plugin was registered twice' },
   PLUGIN_MISSING_DEPENDENCY: { status: 500, message: 'A plugin depends on one that is not registered' },

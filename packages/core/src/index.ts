@@ -87,3 +87,26 @@ export { DEFAULT_HTTP_BUCKETS, type HttpMetricsOptions, httpMetrics, routeLabel 
 export { metricsHandler } from './metrics/metrics-route.js';
 // Metrics
 export { createMetricsRegistry, type MetricsRegistryOptions } from './metrics/registry.js';
+export { type RedisConfig, redisConfigSchema } from './redis/config.js';
+// Redis
+export {
+  type RedisClient,
+  type RedisConnection,
+  RedisConnectionToken,
+  type RedisConnectOptions,
+  type RedisPingOptions,
+} from './redis/connection.js';
+export { createRedisConnection } from './redis/create-connection.js';
+export { type RedisHealthCheckOptions, redisHealthCheck } from './redis/health.js';
+export { REDIS_COMMAND_BUCKETS } from './redis/metrics.js';
+export {
+  DEFAULT_REDIS_URL,
+  REDIS_DEFAULTS,
+  type ReconnectOptions,
+  type RedisClusterOptions,
+  type RedisConnectionOptions,
+  type RedisEndpoint,
+  type RedisLogger,
+  type RedisSentinelOptions,
+} from './redis/options.js';
+export { redisPlugin } from './redis/plugin.js';

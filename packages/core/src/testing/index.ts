@@ -1,2 +1,4 @@
 // @koaforge/core/testing: helpers for integration tests of apps and plugins.
+
+export { type RedisClusterHandle, type StartRedisClusterOptions, startRedisCluster } from './redis-cluster.js';
 export { freePort, type RedisServerHandle, type StartRedisOptions, startRedisServer } from './redis-server.js';
