@@ -48,3 +48,24 @@ describe('showcase: core contract', () => {
     expect(body.requestId).toBe(res.headers.get('x-request-id'));
   });
 });
+
+describe('showcase: REDIS_URL switch', () => {
+  it('with REDIS_URL, /readyz checks the shared Redis connection', async () => {
+    const { startRedisServer } = await import('@koaforge/core/testing');
+    const redis = await startRedisServer();
+    const withRedis = buildShowcase(readSettings({ REDIS_URL: redis.url }), {
+      config: { file: false, env: {} },
+      logger: { level: 'silent' },
+    });
+    try {
+      const { port } = await withRedis.listen(0, '127.0.0.1');
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { checks: Record<string, { status: string }> };
+      expect(body.checks.redis?.status).toBe('ok');
+    } finally {
+      await withRedis.stop();
+      await redis.stop();
+    }
+  });
+});

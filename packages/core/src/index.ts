@@ -36,6 +36,20 @@ export {
 } from './errors/catalogue.js';
 export { normalizeError, type ProblemDocument, toProblem } from './errors/problem.js';
 export { type CoreErrorCode, CoreErrors } from './errors.js';
+export type { DropReason, EventEnvelope } from './events/envelope.js';
+// Events
+export {
+  defineEvent,
+  type EventDefinition,
+  type EventHandler,
+  type EventMeta,
+  type EventPayload,
+} from './events/event.js';
+export { EventBus, type EventBusOptions, EventBusToken, type OnceOptions } from './events/event-bus.js';
+export { MemoryEventHub, MemoryEventTransport } from './events/memory-transport.js';
+export { type EventsConfig, eventBusPlugin, eventsConfigSchema } from './events/plugin.js';
+export { RedisEventTransport, type RedisEventTransportOptions } from './events/redis-transport.js';
+export type { EventTransport, TransportSink } from './events/transport.js';
 // Health
 export {
   type CheckReport,
@@ -110,3 +124,44 @@ export {
   type RedisSentinelOptions,
 } from './redis/options.js';
 export { redisPlugin } from './redis/plugin.js';
+// Resilience
+export {
+  BREAKER_EVENTS,
+  BREAKER_STATE,
+  type BreakerEvent,
+  DEFAULT_BREAKER_BUCKETS,
+} from './resilience/breaker-metrics.js';
+export {
+  type BreakerHealthOptions,
+  type BreakerOptions,
+  BreakerRegistry,
+  type BreakerRegistryOptions,
+  BreakerRegistryToken,
+  type BreakerState,
+  type BreakerSummary,
+  breakerState,
+  defaultIsFailure,
+  isRegistryBreaker,
+} from './resilience/breaker-registry.js';
+export type { CircuitOpenError, UpstreamStatusError } from './resilience/errors.js';
+export {
+  type ResilienceConfig,
+  type ResiliencePluginOptions,
+  resilienceConfigSchema,
+  resiliencePlugin,
+} from './resilience/plugin.js';
+export {
+  type BreakerRef,
+  type ResilientCallOptions,
+  type RetryInfo,
+  type RetryOptions,
+  resilientCall,
+} from './resilience/resilient-call.js';
+export { type ResilientFetchOptions, resilientFetch } from './resilience/resilient-fetch.js';
+export {
+  type BackoffOptions,
+  backoffDelay,
+  isNetworkError,
+  isRetryableError,
+  parseRetryAfter,
+} from './resilience/retry.js';
