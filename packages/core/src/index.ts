@@ -64,6 +64,7 @@ export { type HealthRoutesOptions, healthRoutes, livenessHandler, readinessHandl
 export { type AccessLogOptions, accessLog } from './http/access-log.js';
 // HTTP
 export { type BodyParserOptions, bodyParser } from './http/body-parser.js';
+export { type ClientIpOptions, clientIp, type IpKeyOptions, ipKey, normalizeIp } from './http/client-ip.js';
 export { routeFallback } from './http/route-fallback.js';
 // Kernel
 export {
@@ -101,6 +102,36 @@ export { DEFAULT_HTTP_BUCKETS, type HttpMetricsOptions, httpMetrics, routeLabel 
 export { metricsHandler } from './metrics/metrics-route.js';
 // Metrics
 export { createMetricsRegistry, type MetricsRegistryOptions } from './metrics/registry.js';
+// Rate limiting
+export { BruteForceGuard, type BruteForceGuardOptions, type BruteForceState } from './ratelimit/brute-force.js';
+export { type RateLimitConfig, rateLimitConfigSchema } from './ratelimit/config.js';
+export type { RateLimitHeaderOptions } from './ratelimit/headers.js';
+export {
+  type RateLimitDecision,
+  RateLimiter,
+  type RateLimiterOptions,
+  RateLimiterToken,
+  type RateLimitMiddlewareOptions,
+  rateLimit,
+} from './ratelimit/limiter.js';
+export { MemoryRateLimitStore } from './ratelimit/memory-store.js';
+export { type RateLimitPluginOptions, rateLimitPlugin } from './ratelimit/plugin.js';
+export type {
+  RateLimitAllowList,
+  RateLimitKeyFn,
+  RateLimitKeyKind,
+  RateLimitPolicy,
+  RateLimitWindow,
+} from './ratelimit/policy.js';
+export { RedisRateLimitStore, type RedisRateLimitStoreOptions, type StoreDownMode } from './ratelimit/redis-store.js';
+export {
+  type RateLimitStore,
+  RateLimitStoreToken,
+  type WindowCounter,
+  type WindowSpec,
+  type WindowState,
+} from './ratelimit/store.js';
+export type { WindowInput } from './ratelimit/window.js';
 export { type RedisConfig, redisConfigSchema } from './redis/config.js';
 // Redis
 export {

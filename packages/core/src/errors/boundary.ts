@@ -3,6 +3,8 @@ import { currentContext } from '../context/request-context.js';
 import type { Logger } from '../logging/index.js';
 import { normalizeError, toProblem } from './problem.js';
 
+const KEEP_ON_ERROR = /^(?:x-request-id|ratelimit|ratelimit-policy|x-ratelimit-.*|access-control-.*|vary)$/;
+
 export interface ErrorBoundaryOptions {
   /** Where 5xx errors (with their stack) are logged. Default: the request context's logger. */
   logger?: Logger;
@@ -37,12 +39,10 @@ export function errorBoundary(options: ErrorBoundaryOptions = {}): Middleware {
         // sees a failure instead of a silently truncated body.
         ctx.req.socket.destroy();
       } else {
-        // Headers set by handlers before the throw (cookies, caching) must not leak into an error.
-        const keepRequestId = ctx.response.get('X-Request-Id');
-        ctx.res.getHeaderNames().forEach((name) => {
-          ctx.res.removeHeader(name);
-        });
-        if (keepRequestId) ctx.set('X-Request-Id', keepRequestId);
+        // Headers set by handlers before the throw (cookies, caching, content) must not leak into
+        // an error answer; those describing the exchange itself (request id, rate limits, CORS)
+        // stay, or a browser could not even read the error.
+        for (const name of ctx.res.getHeaderNames()) if (!KEEP_ON_ERROR.test(name)) ctx.res.removeHeader(name);
         if (err.headers) ctx.set(err.headers);
         ctx.status = err.status;
         ctx.body = toProblem(err, requestId);

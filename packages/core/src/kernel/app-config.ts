@@ -26,6 +26,11 @@ export const httpConfigSchema = z.object({
   shutdownTimeoutMs: z.number().int().nonnegative().default(10_000),
   /** Time limit for each plugin hook (setup, start, stop). */
   hookTimeoutMs: z.number().int().positive().default(10_000),
+  /**
+   * How many reverse proxies in front of the app append to `X-Forwarded-For` (and may be trusted
+   * for `X-Forwarded-Host`). 0: the socket peer is the client and forwarding headers are ignored.
+   */
+  trustProxyHops: z.number().int().nonnegative().default(0),
   /** Accept a sane incoming X-Request-Id. */
   trustRequestId: z.boolean().default(true),
 });

@@ -233,3 +233,31 @@ describe('catalogue', () => {
     );
   });
 });
+
+describe('headers on error answers', () => {
+  it('drops handler headers but keeps request id, rate-limit and CORS headers', async () => {
+    const { app: a } = testApp();
+    a.use(
+      async (ctx, next) => {
+        ctx.set('Access-Control-Allow-Origin', 'https://app.test');
+        ctx.set('RateLimit', '"per-ip";r=9;t=60');
+        await next();
+      },
+      { phase: 'limit' },
+    );
+    a.router.get('/fails', (ctx) => {
+      ctx.set('Set-Cookie', 'sid=1');
+      ctx.set('Cache-Control', 'public, max-age=3600');
+      throw Errors.DEMO_CONFLICT();
+    });
+    const b = await listen(a);
+    const res = await fetch(`${b}/fails`);
+    expect(res.status).toBe(409);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.test');
+    expect(res.headers.get('ratelimit')).toBe('"per-ip";r=9;t=60');
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(res.headers.get('cache-control')).toBeNull();
+    await a.stop();
+  });
+});
