@@ -43,11 +43,20 @@ export class RequestContext {
     return this.#log;
   }
 
-  /** The request's DI scope: request-scoped tokens resolve to one instance per request. */
+  /**
+   * The request's DI scope: request-scoped tokens resolve to one instance per request. Made on
+   * first use; disposed when the response closes (for contexts opened with `runWithContext`, call
+   * `dispose()` yourself).
+   */
   get container(): Container {
     if (this.#container === undefined) {
       if (this.#rootContainer === undefined) throw new Error('No container was given to requestContext()');
       this.#container = this.#rootContainer.createRequestScope();
+      this.ctx?.res.once('close', () => {
+        this.dispose().catch((err: unknown) =>
+          this.#baseLogger?.error({ err, requestId: this.requestId }, 'request scope disposal failed'),
+        );
+      });
     }
     return this.#container;
   }
@@ -138,10 +147,6 @@ export function requestContext(options: RequestContextOptions = {}): Middleware 
     ctx.state.requestContext = rc;
     ctx.state.requestId = requestId;
     ctx.set(header, requestId);
-    return storage.run(rc, next).finally(() => {
-      if (rc.hasContainer) {
-        rc.dispose().catch((err: unknown) => logger?.error({ err, requestId }, 'request scope disposal failed'));
-      }
-    });
+    return storage.run(rc, next);
   };
 }

@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import type { Logger } from '../logging/index.js';
+import { fastLineWriter, type Logger, maskText } from '../logging/index.js';
 import { routeLabel } from '../metrics/http-metrics.js';
 
 export interface AccessLogOptions {
@@ -12,35 +12,39 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 const defaultSkip = (ctx: Context): boolean => QUIET_PATHS.has(ctx.path);
 
 /**
- * One line per request, written when the response is done: method, path (the query is left out:
- * it often carries tokens and personal data), route template, status, duration, request id.
- * Written through the base logger with `requestId` as a field rather than a per-request child
- * logger, which would cost an allocation and a bindings serialisation per request.
+ * One line per request, written when the response is done: request id, method, path (the query
+ * is left out: it often carries tokens and personal data; the path itself is masked), route
+ * template, status, duration. With a logger from `createLogger` the line is written directly in
+ * pino's format (≈ 0.5 µs instead of ≈ 4–5 µs through the generic path: see `fastLineWriter`).
+ * 5xx lines are `error`; 4xx are the client's business and stay `info`.
  */
 export function accessLog(options: AccessLogOptions): Middleware {
   const { logger } = options;
   const skip = options.skip ?? defaultSkip;
-  const write = (ctx: Context, start: bigint, err?: unknown): void => {
+  const fast = fastLineWriter(logger);
+  const write = (ctx: Context, start: bigint, failed: boolean): void => {
     if (skip(ctx)) return;
-    const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
-    const status = err === undefined ? ctx.status : 500;
-    const line = {
-      requestId: ctx.state.requestId,
-      method: ctx.method,
-      path: ctx.path,
-      route: routeLabel(ctx, '(unmatched)'),
-      status,
-      durationMs: Math.round(durationMs * 1000) / 1000,
-    };
+    const durationMs = Math.round(Number(process.hrtime.bigint() - start) / 1000) / 1000;
+    const status = failed ? 500 : ctx.status;
+    const requestId = ctx.state.requestId;
+    const path = maskText(ctx.path);
+    const route = routeLabel(ctx, '(unmatched)');
+    if (fast !== undefined) {
+      // Every string goes through JSON.stringify: paths and routes may hold quotes or control bytes.
+      const fields = `"requestId":${JSON.stringify(requestId ?? null)},"method":${JSON.stringify(ctx.method)},"path":${JSON.stringify(path)},"route":${JSON.stringify(route)},"status":${status},"durationMs":${durationMs}`;
+      fast(status >= 500 ? 50 : 30, fields, 'request');
+      return;
+    }
+    const line = { requestId, method: ctx.method, path, route, status, durationMs };
     if (status >= 500) logger.error(line, 'request');
     else logger.info(line, 'request');
   };
   return function accessLogMiddleware(ctx, next) {
     const start = process.hrtime.bigint();
     return next().then(
-      () => write(ctx, start),
+      () => write(ctx, start, false),
       (err: unknown) => {
-        write(ctx, start, err);
+        write(ctx, start, true);
         throw err;
       },
     );

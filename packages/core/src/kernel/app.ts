@@ -383,7 +383,7 @@ export class App {
     this.health.setPhase('draining');
     if (this.#server) {
       const cut = await this.#server.drain(deadlineMs);
-      if (cut > 0) this.log.warn({ cut, deadlineMs }, 'shutdown deadline reached; closed requests still in flight');
+      if (cut > 0) this.log.warn({ cut, deadlineMs }, 'shutdown deadline reached; closed connections still busy');
     }
     await this.#runStopHooks();
     await this.container.dispose().catch((err: unknown) => this.log.error({ err }, 'disposal failed'));

@@ -1,23 +1,26 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+export interface DrainableServerOptions {
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  maxHeaderSize?: number;
+}
+
 /**
- * A node:http server that knows how many requests are in flight, so shutdown can drain them:
- * stop accepting, close idle keep-alive sockets, let running requests finish (each answered with
- * `Connection: close`), and after a deadline cut whatever is left.
+ * A node:http server that drains on shutdown: stop accepting, close idle keep-alive sockets, let
+ * running requests finish (each answered with `Connection: close`, so its socket ends with it),
+ * and after a deadline cut whatever is left. Sockets are tracked per connection, not per request,
+ * so the request path pays one boolean check and no listener.
  */
 export class DrainableServer {
   readonly server: Server;
-  #inFlight = 0;
+  readonly #sockets = new Set<Socket>();
   #draining = false;
-  #onIdle: (() => void) | undefined;
 
-  constructor(
-    handler: Handler,
-    options: { headersTimeoutMs?: number; requestTimeoutMs?: number; maxHeaderSize?: number } = {},
-  ) {
+  constructor(handler: Handler, options: DrainableServerOptions = {}) {
     this.server = createServer(
       {
         // Finite limits on every input (DESIGN: security posture).
@@ -26,25 +29,20 @@ export class DrainableServer {
         headersTimeout: options.headersTimeoutMs ?? 60_000,
       },
       (req, res) => {
-        this.#inFlight++;
         if (this.#draining) res.setHeader('Connection', 'close');
-        res.once('close', this.#done);
         handler(req, res);
       },
     );
+    this.server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
   }
 
-  get inFlight(): number {
-    return this.#inFlight;
+  /** Open connections (idle keep-alive ones included). */
+  get connections(): number {
+    return this.#sockets.size;
   }
-
-  #done = (): void => {
-    this.#inFlight--;
-    if (this.#draining) {
-      this.server.closeIdleConnections();
-      if (this.#inFlight === 0) this.#onIdle?.();
-    }
-  };
 
   listen(port: number, host: string): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
@@ -58,28 +56,34 @@ export class DrainableServer {
   }
 
   /**
-   * Stop accepting, wait up to `deadlineMs` for in-flight requests, then close every socket.
-   * Resolves with how many requests were still running at the deadline (0 when all drained).
+   * Stop accepting, wait up to `deadlineMs` for the open connections to finish their requests,
+   * then close every socket. Resolves with how many connections were still open at the deadline
+   * (0 when everything drained).
    */
   async drain(deadlineMs: number): Promise<number> {
     this.#draining = true;
+    // `close` stops accepting; its callback fires once every connection has ended.
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
+    // A keep-alive connection whose request was already running when the drain began becomes idle
+    // once its response is sent; sweeping idle connections closes it then, without a listener on
+    // every request.
+    const sweep = setInterval(() => this.server.closeIdleConnections(), 50);
+    sweep.unref();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), deadlineMs);
+    });
+    const outcome = await Promise.race([closed.then(() => 'drained' as const), deadline]);
+    clearTimeout(timer);
+    clearInterval(sweep);
     let cut = 0;
-    if (this.#inFlight > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const idle = new Promise<void>((resolve) => {
-        this.#onIdle = resolve;
-      });
-      const deadline = new Promise<'deadline'>((resolve) => {
-        timer = setTimeout(() => resolve('deadline'), deadlineMs);
-      });
-      const outcome = await Promise.race([idle, deadline]);
-      clearTimeout(timer);
-      if (outcome === 'deadline') cut = this.#inFlight;
+    if (outcome === 'deadline') {
+      cut = this.#sockets.size;
+      this.server.closeAllConnections();
+      for (const socket of this.#sockets) socket.destroy();
+      await closed;
     }
-    this.server.closeAllConnections();
-    await closed;
     return cut;
   }
 }

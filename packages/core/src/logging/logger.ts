@@ -8,6 +8,7 @@ import {
   pino,
 } from 'pino';
 import { type LogDestination, resolveDestination } from './destination.js';
+import { OWN_LOGGER } from './line-writer.js';
 import { compileMasker } from './mask.js';
 import { DEFAULT_MASK_PATTERNS, type MaskPattern } from './mask-patterns.js';
 import { compileRedactPaths, type RedactMatcher } from './redact-matcher.js';
@@ -136,5 +137,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     resolveDestination(options.destination),
   );
   scrubChildBindings(logger, scrubber);
+  // Lets the access log write its fixed-shape lines directly (see fastLineWriter).
+  Object.defineProperty(logger, OWN_LOGGER, { value: true });
   return logger;
 }

@@ -1,5 +1,6 @@
 import type { Context, Middleware } from 'koa';
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { FastHistogram, type LatencySeries } from './fast-histogram.js';
 
 export interface HttpMetricsOptions {
   registry: Registry;
@@ -12,8 +13,6 @@ export interface HttpMetricsOptions {
 /** Suits APIs: 1 ms to 10 s. */
 export const DEFAULT_HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-type Observer = { observe(value: number): void };
-
 /**
  * The route label is the matched route's template (`/users/:id`), never the raw path: raw paths
  * make one series per id and blow up Prometheus' memory (cardinality).
@@ -24,51 +23,80 @@ export function routeLabel(ctx: Context, unmatched: string): string {
 }
 
 /**
+ * Records `http_request_duration_seconds{method,route,status}` and `http_requests_in_flight`. The
+ * series of each (route, method, status) is looked up once and cached in nested maps, so the hot
+ * path is three Map lookups and a bucket search — no label object, no hashing, no string building.
+ */
+export class HttpMetrics {
+  readonly #histogram: FastHistogram;
+  readonly #inFlight: Gauge;
+  readonly #unmatched: string;
+  /** route → method → status → series */
+  readonly #cache = new Map<string, Map<string, Map<number, LatencySeries>>>();
+
+  constructor(options: HttpMetricsOptions) {
+    this.#unmatched = options.unmatchedRoute ?? '(unmatched)';
+    this.#histogram = FastHistogram.in(options.registry, {
+      name: 'http_request_duration_seconds',
+      help: 'Duration of HTTP requests in seconds, by route template, method and status',
+      labels: ['method', 'route', 'status'],
+      buckets: options.buckets ?? DEFAULT_HTTP_BUCKETS,
+    });
+    this.#inFlight = new Gauge({
+      name: 'http_requests_in_flight',
+      help: 'HTTP requests being handled now',
+      registers: [options.registry],
+    });
+  }
+
+  started(): void {
+    this.#inFlight.inc();
+  }
+
+  /** Record a finished request; `start` is `process.hrtime.bigint()` at its start. */
+  finished(ctx: Context, start: bigint): void {
+    this.#inFlight.dec();
+    const route = routeLabel(ctx, this.#unmatched);
+    const method = ctx.method;
+    const status = ctx.status;
+    let byMethod = this.#cache.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.#cache.set(route, byMethod);
+    }
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      byMethod.set(method, byStatus);
+    }
+    let series = byStatus.get(status);
+    if (series === undefined) {
+      series = this.#histogram.series(method, route, String(status));
+      byStatus.set(status, series);
+    }
+    this.#histogram.observe(series, Number(process.hrtime.bigint() - start) / 1e9);
+  }
+}
+
+/**
  * Koa middleware recording `http_request_duration_seconds{method,route,status}` and
- * `http_requests_in_flight`. Label children are bound once per (route, method, status) and cached,
- * which is what keeps `observe` at about 0.3 µs.
+ * `http_requests_in_flight`.
  *
  * @example
  * const registry = createMetricsRegistry();
  * app.use(httpMetrics({ registry }));
  */
 export function httpMetrics(options: HttpMetricsOptions): Middleware {
-  const { registry } = options;
-  const unmatched = options.unmatchedRoute ?? '(unmatched)';
-  const histogram = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Duration of HTTP requests in seconds, by route template, method and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: options.buckets ?? DEFAULT_HTTP_BUCKETS,
-    registers: [registry],
-  });
-  const inFlight = new Gauge({
-    name: 'http_requests_in_flight',
-    help: 'HTTP requests being handled now',
-    registers: [registry],
-  });
-  const children = new Map<string, Observer>();
-  const record = (ctx: Context, start: bigint): void => {
-    inFlight.dec();
-    const route = routeLabel(ctx, unmatched);
-    const status = ctx.status;
-    const key = `${ctx.method} ${status} ${route}`;
-    let child = children.get(key);
-    if (child === undefined) {
-      child = histogram.labels(ctx.method, route, String(status));
-      children.set(key, child);
-    }
-    child.observe(Number(process.hrtime.bigint() - start) / 1e9);
-  };
+  const metrics = new HttpMetrics(options);
   return function httpMetricsMiddleware(ctx, next) {
     const start = process.hrtime.bigint();
-    inFlight.inc();
+    metrics.started();
     return next().then(
-      () => record(ctx, start),
+      () => metrics.finished(ctx, start),
       (err: unknown) => {
         // Below an error boundary this is rare (the boundary answers first); record as 500.
         ctx.status = 500;
-        record(ctx, start);
+        metrics.finished(ctx, start);
         throw err;
       },
     );

@@ -24,7 +24,7 @@ type SeenCommand = Command & { [SEEN]?: true };
  * command, and MONITOR costs Redis itself. Measured as CPU per GET on 2 loaded cores (median of 25
  * rounds, against ioredis' own 6–7 µs per command with 2000 in flight, 25–35 µs one at a time):
  * the guard ≈ 0; metrics +0.6–0.9 µs in flight (+1–3 µs one at a time); the same with prom-client's
- * Histogram would be +1.9 µs (+4–6 µs), hence `LabelledLatencyHistogram`. For scale, ioredis'
+ * Histogram would be +1.9 µs (+4–6 µs), hence `FastHistogram`. For scale, ioredis'
  * own `commandTimeout` timer costs about as much as our metrics.
  *
  * ioredis sends a command through `sendCommand` again when it flushes its offline queue or resends

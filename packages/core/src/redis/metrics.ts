@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { LabelledLatencyHistogram, type LatencySeries } from './command-histogram.js';
+import { FastHistogram, type LatencySeries } from '../metrics/fast-histogram.js';
 
 /** Redis round trips on loopback are ~50 µs; a slow Lua script or a stalled link shows in the top buckets. */
 export const REDIS_COMMAND_BUCKETS = [0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -19,7 +19,7 @@ interface CommandSeries {
 
 /** The Redis metrics of one registry. Connections sharing a registry share the series. */
 export class RedisMetrics {
-  readonly #duration: LabelledLatencyHistogram;
+  readonly #duration: FastHistogram;
   readonly #errors: Counter<'command'>;
   readonly #up: Gauge<'role'>;
   readonly #reconnections: Counter<'role'>;
@@ -28,10 +28,10 @@ export class RedisMetrics {
   #other: CommandSeries | undefined;
 
   constructor(registry: Registry) {
-    this.#duration = LabelledLatencyHistogram.in(registry, {
+    this.#duration = FastHistogram.in(registry, {
       name: 'redis_command_duration_seconds',
       help: 'Redis command latency as the caller sees it (queueing included), by command',
-      label: 'command',
+      labels: ['command'],
       buckets: REDIS_COMMAND_BUCKETS,
     });
     this.#errors = reuse(

@@ -1,6 +1,6 @@
 import { Histogram, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LabelledLatencyHistogram } from '../../src/redis/command-histogram.js';
+import { FastHistogram } from '../../src/metrics/fast-histogram.js';
 import { createRedisConnection } from '../../src/redis/create-connection.js';
 import { RedisMetrics } from '../../src/redis/metrics.js';
 import { type RedisServerHandle, startRedisServer } from '../../src/testing/index.js';
@@ -67,10 +67,10 @@ describe('Redis command metrics (real redis-server)', () => {
     const ours = new Registry();
     const theirs = new Registry();
     for (const r of [ours, theirs]) r.setDefaultLabels({ service: 'api' });
-    const fast = LabelledLatencyHistogram.in(ours, {
+    const fast = FastHistogram.in(ours, {
       name: 'x_seconds',
       help: 'h',
-      label: 'command',
+      labels: ['command'],
       buckets: [1, 0.1],
     });
     const reference = new Histogram({
@@ -96,17 +96,15 @@ describe('Redis command metrics (real redis-server)', () => {
     expect(json[0]?.values).toContainEqual(
       expect.objectContaining({ labels: { le: '+Inf', command: 'get', service: 'api' }, value: 3 }),
     );
-    expect(LabelledLatencyHistogram.in(ours, { name: 'x_seconds', help: 'h', label: 'command', buckets: [1] })).toBe(
-      fast,
-    );
+    expect(FastHistogram.in(ours, { name: 'x_seconds', help: 'h', labels: ['command'], buckets: [1] })).toBe(fast);
     ours.resetMetrics();
     theirs.resetMetrics();
     expect(await ours.metrics()).toBe(await theirs.metrics());
     fast.observe(fast.series('get'), 0.2);
     reference.observe({ command: 'get' }, 0.2);
     expect(await ours.metrics()).toBe(await theirs.metrics());
-    expect(() =>
-      LabelledLatencyHistogram.in(theirs, { name: 'x_seconds', help: 'h', label: 'command', buckets: [1] }),
-    ).toThrow(/already registered/);
+    expect(() => FastHistogram.in(theirs, { name: 'x_seconds', help: 'h', labels: ['command'], buckets: [1] })).toThrow(
+      /already registered/,
+    );
   });
 });
