@@ -1,11 +1,4 @@
-import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimitStore, WindowCounter, WindowSpec, WindowState } from './store.js';
-
-/** rate-limiter-flexible rejects over-limit consumes with the count; ours answer it. */
-export function overLimitAsState(reason: unknown): WindowState {
-  if (reason instanceof RateLimiterRes) return reason;
-  throw reason;
-}
 
 /** Whole seconds of a block, at least 1: a 0-second `SET … EX` in Redis would never expire. */
 export function blockSeconds(ms: number): number {

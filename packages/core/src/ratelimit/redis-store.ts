@@ -1,11 +1,14 @@
 import type { Registry } from 'prom-client';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterRedis } from 'rate-limiter-flexible';
+import { lazyModule } from '../lazy-module.js';
 import type { Logger } from '../logging/index.js';
 import type { RedisClient, RedisConnection } from '../redis/connection.js';
 import { rateLimitUnavailableError } from './errors.js';
-import { blockSeconds, MemoryWindowCounter, overLimitAsState } from './memory-store.js';
+import { blockSeconds, MemoryWindowCounter } from './memory-store.js';
 import { type StoreMetrics, storeMetrics } from './metrics.js';
 import type { RateLimitStore, WindowCounter, WindowSpec, WindowState } from './store.js';
+
+const flexible = lazyModule<typeof import('rate-limiter-flexible')>('rate-limiter-flexible');
 
 /**
  * What limits do while Redis cannot answer:
@@ -227,9 +230,10 @@ class RedisWindowCounter implements WindowCounter {
         return res;
       },
       (reason: unknown) => {
-        if (reason instanceof RateLimiterRes) {
+        if (reason instanceof flexible().RateLimiterRes) {
+          // rate-limiter-flexible rejects over-limit consumes with the count; ours answer it.
           this.#link.answered();
-          return overLimitAsState(reason);
+          return reason;
         }
         this.#link.failed(reason);
         return this.#fallback.consume(key, cost);
@@ -322,7 +326,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   counter(spec: WindowSpec): WindowCounter {
-    const redis = new RateLimiterRedis({
+    const redis = new (flexible().RateLimiterRedis)({
       storeClient: this.#connection.client,
       points: spec.limit,
       duration: spec.seconds,

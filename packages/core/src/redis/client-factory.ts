@@ -1,8 +1,12 @@
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, RedisOptions } from 'ioredis';
+import { lazyModule } from '../lazy-module.js';
 import type { RedisClient } from './connection.js';
 import { DEFAULT_REDIS_URL, type RedisConnectionOptions, type ResolvedRedisSettings } from './options.js';
 import { reconnectDelay } from './reconnect.js';
 import { parseEndpoint } from './target.js';
+
+/** Loaded on first connection only: see lazyModule. */
+const ioredis = lazyModule<typeof import('ioredis')>('ioredis');
 
 /** The per-connection ioredis options we own; for a Cluster they go to every node connection. */
 function linkOptions(settings: ResolvedRedisSettings): RedisOptions {
@@ -19,7 +23,7 @@ export function createClient(options: RedisConnectionOptions, settings: Resolved
   const retry = reconnectDelay(settings.reconnect);
   if (options.cluster) {
     const given = options.cluster.options ?? {};
-    return new Cluster(
+    return new (ioredis().Cluster)(
       options.cluster.nodes.map((node) => parseEndpoint(node)),
       {
         ...given,
@@ -41,7 +45,7 @@ export function createClient(options: RedisConnectionOptions, settings: Resolved
   };
   if (options.sentinel) {
     const s = options.sentinel;
-    return new Redis({
+    return new (ioredis().Redis)({
       ...common,
       sentinels: s.sentinels.map((node) => parseEndpoint(node, 26379)),
       name: s.name,
@@ -52,7 +56,7 @@ export function createClient(options: RedisConnectionOptions, settings: Resolved
       sentinelRetryStrategy: retry,
     });
   }
-  return new Redis(options.url ?? DEFAULT_REDIS_URL, common);
+  return new (ioredis().Redis)(options.url ?? DEFAULT_REDIS_URL, common);
 }
 
 /**
@@ -63,8 +67,13 @@ export function createClient(options: RedisConnectionOptions, settings: Resolved
  */
 export function duplicateForSubscriber(client: RedisClient): RedisClient {
   const patient: RedisOptions = { commandTimeout: undefined, maxRetriesPerRequest: null };
-  if (client instanceof Cluster) {
+  if (isCluster(client)) {
     return client.duplicate(undefined, { redisOptions: { ...client.options.redisOptions, ...patient } });
   }
   return client.duplicate(patient);
+}
+
+/** `instanceof Cluster` without loading ioredis at import: both client classes carry `isCluster`. */
+export function isCluster(client: RedisClient): client is Cluster {
+  return client.isCluster;
 }

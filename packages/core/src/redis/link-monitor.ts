@@ -1,5 +1,5 @@
-import { Cluster } from 'ioredis';
 import type { KoaforgeError } from '../errors/catalogue.js';
+import { isCluster } from './client-factory.js';
 import { logClusterNodes } from './cluster-node-log.js';
 import type { RedisClient } from './connection.js';
 import type { RedisMetrics, RedisRole } from './metrics.js';
@@ -51,7 +51,7 @@ export class LinkMonitor {
       this.#attempts += 1;
     });
     client.on('end', () => this.#onEnd());
-    if (client instanceof Cluster) {
+    if (isCluster(client)) {
       logClusterNodes(
         client,
         (level, fields, msg) => this.#log(level, fields, msg),
