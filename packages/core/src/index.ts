@@ -61,11 +61,12 @@ export {
   type ReadinessReport,
 } from './health/health-registry.js';
 export { type HealthRoutesOptions, healthRoutes, livenessHandler, readinessHandler } from './health/health-routes.js';
-export { type AccessLogOptions, accessLog } from './http/access-log.js';
+export { type AccessLogOptions, AccessLogWriter, accessLog } from './http/access-log.js';
 // HTTP
 export { type BodyParserOptions, bodyParser } from './http/body-parser.js';
 export { type ClientIpOptions, clientIp, type IpKeyOptions, ipKey, normalizeIp } from './http/client-ip.js';
-export { routeFallback } from './http/route-fallback.js';
+export { observeRequests } from './http/observe.js';
+export { routeFallback, unroutedAnswer } from './http/route-fallback.js';
 // Kernel
 export {
   App,
@@ -98,7 +99,14 @@ export {
   type MaskPattern,
   maskText,
 } from './logging/index.js';
-export { DEFAULT_HTTP_BUCKETS, type HttpMetricsOptions, httpMetrics, routeLabel } from './metrics/http-metrics.js';
+export { FastHistogram, type LatencySeries } from './metrics/fast-histogram.js';
+export {
+  DEFAULT_HTTP_BUCKETS,
+  HttpMetrics,
+  type HttpMetricsOptions,
+  httpMetrics,
+  routeLabel,
+} from './metrics/http-metrics.js';
 export { metricsHandler } from './metrics/metrics-route.js';
 // Metrics
 export { createMetricsRegistry, type MetricsRegistryOptions } from './metrics/registry.js';

@@ -19,34 +19,47 @@ const defaultSkip = (ctx: Context): boolean => QUIET_PATHS.has(ctx.path);
  * 5xx lines are `error`; 4xx are the client's business and stay `info`.
  */
 export function accessLog(options: AccessLogOptions): Middleware {
-  const { logger } = options;
-  const skip = options.skip ?? defaultSkip;
-  const fast = fastLineWriter(logger);
-  const write = (ctx: Context, start: bigint, failed: boolean): void => {
-    if (skip(ctx)) return;
+  const writer = new AccessLogWriter(options);
+  return function accessLogMiddleware(ctx, next) {
+    const start = process.hrtime.bigint();
+    return next().then(
+      () => writer.write(ctx, start, false),
+      (err: unknown) => {
+        writer.write(ctx, start, true);
+        throw err;
+      },
+    );
+  };
+}
+
+/** Writes access-log lines; shared by `accessLog()` and the kernel's combined observer. */
+export class AccessLogWriter {
+  readonly #logger: Logger;
+  readonly #skip: (ctx: Context) => boolean;
+  readonly #fast: ReturnType<typeof fastLineWriter>;
+
+  constructor(options: AccessLogOptions) {
+    this.#logger = options.logger;
+    this.#skip = options.skip ?? defaultSkip;
+    this.#fast = fastLineWriter(options.logger);
+  }
+
+  /** `start` is `process.hrtime.bigint()` at the request's start; `failed`: an error escaped. */
+  write(ctx: Context, start: bigint, failed: boolean): void {
+    if (this.#skip(ctx)) return;
     const durationMs = Math.round(Number(process.hrtime.bigint() - start) / 1000) / 1000;
     const status = failed ? 500 : ctx.status;
     const requestId = ctx.state.requestId;
     const path = maskText(ctx.path);
     const route = routeLabel(ctx, '(unmatched)');
-    if (fast !== undefined) {
+    if (this.#fast !== undefined) {
       // Every string goes through JSON.stringify: paths and routes may hold quotes or control bytes.
       const fields = `"requestId":${JSON.stringify(requestId ?? null)},"method":${JSON.stringify(ctx.method)},"path":${JSON.stringify(path)},"route":${JSON.stringify(route)},"status":${status},"durationMs":${durationMs}`;
-      fast(status >= 500 ? 50 : 30, fields, 'request');
+      this.#fast(status >= 500 ? 50 : 30, fields, 'request');
       return;
     }
     const line = { requestId, method: ctx.method, path, route, status, durationMs };
-    if (status >= 500) logger.error(line, 'request');
-    else logger.info(line, 'request');
-  };
-  return function accessLogMiddleware(ctx, next) {
-    const start = process.hrtime.bigint();
-    return next().then(
-      () => write(ctx, start, false),
-      (err: unknown) => {
-        write(ctx, start, true);
-        throw err;
-      },
-    );
-  };
+    if (status >= 500) this.#logger.error(line, 'request');
+    else this.#logger.info(line, 'request');
+  }
 }

@@ -1,5 +1,5 @@
 import contentType from 'content-type';
-import type { Middleware } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 import getRawBody from 'raw-body';
 import { CoreErrors } from '../errors.js';
 
@@ -41,10 +41,16 @@ export function bodyParser(options: BodyParserOptions = {}): Middleware {
   const jsonLimit = options.jsonLimit ?? 1024 * 1024;
   const textLimit = options.textLimit ?? 100 * 1024;
   const urlencoded = options.urlencoded ?? true;
-  return async function bodyParserMiddleware(ctx, next) {
+  // Not async: a GET (most requests) or a bodiless request returns `next()` as is, without an
+  // extra promise per request.
+  return function bodyParserMiddleware(ctx, next) {
     if (!METHODS_WITH_BODY.has(ctx.method) || ctx.request.body !== undefined) return next();
     const header = ctx.req.headers['content-type'];
     if (header === undefined) return next();
+    return parseBody(ctx, next, header);
+  };
+
+  async function parseBody(ctx: Context, next: Next, header: string): Promise<void> {
     let type: string;
     let charset: string;
     try {
@@ -105,5 +111,5 @@ export function bodyParser(options: BodyParserOptions = {}): Middleware {
       ctx.request.body = text;
     }
     return next();
-  };
+  }
 }

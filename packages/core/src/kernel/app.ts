@@ -10,11 +10,12 @@ import { errorBoundary } from '../errors/boundary.js';
 import { CoreErrors } from '../errors.js';
 import { HealthRegistry } from '../health/health-registry.js';
 import { livenessHandler, readinessHandler } from '../health/health-routes.js';
-import { accessLog } from '../http/access-log.js';
+import { AccessLogWriter } from '../http/access-log.js';
 import { bodyParser } from '../http/body-parser.js';
-import { routeFallback } from '../http/route-fallback.js';
+import { observeRequests } from '../http/observe.js';
+import { unroutedAnswer } from '../http/route-fallback.js';
 import { createLogger, flushLogger, type Logger, type LoggerOptions } from '../logging/index.js';
-import { httpMetrics } from '../metrics/http-metrics.js';
+import { HttpMetrics } from '../metrics/http-metrics.js';
 import { metricsHandler } from '../metrics/metrics-route.js';
 import { createMetricsRegistry, type MetricsRegistryOptions } from '../metrics/registry.js';
 import { type HttpConfig, httpConfigSchema, type LogConfig, logConfigSchema } from './app-config.js';
@@ -318,8 +319,15 @@ export class App {
         requestContext({ logger: this.log, container: this.container, trustIncoming: this.#http.trustRequestId }),
       );
     }
-    if (f.metrics) add('observe', httpMetrics({ registry: this.metrics }));
-    if (f.accessLog) add('observe', accessLog({ logger: this.log }));
+    if (f.metrics || f.accessLog) {
+      add(
+        'observe',
+        observeRequests({
+          ...(f.metrics ? { metrics: new HttpMetrics({ registry: this.metrics }) } : {}),
+          ...(f.accessLog ? { accessLog: new AccessLogWriter({ logger: this.log }) } : {}),
+        }),
+      );
+    }
     if (f.errorBoundary) add('error', errorBoundary());
     if (f.bodyParser) add('routes', bodyParser({ jsonLimit: this.#http.bodyLimit, textLimit: this.#http.textLimit }));
     if (f.health) {
@@ -337,8 +345,8 @@ export class App {
     const ordered = orderByPhase([...builtins, ...this.#middleware]);
     for (const r of this.#ordered) if (r.router) this.router.use(r.router.routes());
     for (const entry of ordered) this.koa.use(entry.middleware);
-    if (this.#features.routeFallback) this.koa.use(routeFallback());
     this.koa.use(this.router.routes());
+    if (this.#features.routeFallback) this.koa.use(unroutedAnswer());
     this.#pipeline = ordered;
   }
 
