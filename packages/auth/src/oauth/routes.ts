@@ -1,0 +1,119 @@
+import type Router from '@koa/router';
+import { isKoaforgeError } from '@koaforge/core';
+import type { Context } from 'koa';
+import type { AuditRecorder } from '../audit/audit-event.js';
+import type { OAuthFlow } from './oauth-flow.js';
+import type { OAuthIdentity } from './provider.js';
+
+/** What `onLogin` may answer. */
+export interface OAuthLoginResult {
+  /** Send the user here instead of the transaction's return target (checked by the same policy). */
+  returnTo?: string;
+}
+
+export interface OAuthCookieOptions {
+  /** Default `__Secure-kf-oauth` (or `kf-oauth` when not secure). */
+  name?: string;
+  /**
+   * Mark the cookie `Secure`. Default true; set false only for plain-HTTP local development and
+   * tests. Written directly (not through `ctx.cookies`), so it works behind a TLS-terminating proxy.
+   */
+  secure?: boolean;
+}
+
+export interface OAuthRoutesOptions {
+  flow: OAuthFlow;
+  /**
+   * Called with the verified identity before the redirect: link or create the account (see
+   * `OAuthAccountLinker`) and start the session here. Throw to refuse the sign-in.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing is the common case
+  onLogin: (identity: OAuthIdentity, ctx: Context) => Promise<OAuthLoginResult | void> | OAuthLoginResult | void;
+  cookie?: OAuthCookieOptions;
+  /** Records `oauth.login` failures (bad state, provider errors). */
+  audit?: AuditRecorder;
+  /**
+   * Answer callback failures yourself (e.g. redirect to `/login?error=<code>`) instead of letting
+   * them reach the error boundary as problem+json.
+   */
+  onError?: (err: unknown, ctx: Context) => Promise<void> | void;
+}
+
+function serializeCookie(name: string, value: string, path: string, maxAge: number, secure: boolean): string {
+  // HttpOnly: scripts never see the transaction id. SameSite=Lax: sent on the provider's top-level
+  // GET redirect back to us, not on cross-site subrequests. Path: only the OAuth routes get it.
+  return `${name}=${value}; Path=${path}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+}
+
+/**
+ * Mount `GET <prefix>/<provider>/start?returnTo=` (302 to the provider with a transaction cookie)
+ * and `GET <prefix>/<provider>/callback` (checks the cookie and state, exchanges the code, calls
+ * `onLogin`, 302 to the return target) for every provider of the flow. Unknown providers get the
+ * router's ordinary 404.
+ *
+ * @example
+ * const flow = new OAuthFlow({ providers: [google, github], publicUrl: 'https://app.example.com' });
+ * mountOAuthRoutes(router, {
+ *   flow,
+ *   onLogin: async (identity, ctx) => {
+ *     const { user } = await linker.link(identity);
+ *     await sessions.start(ctx, user);
+ *   },
+ * });
+ */
+export function mountOAuthRoutes(router: Router, options: OAuthRoutesOptions): void {
+  const { flow, onLogin, audit, onError } = options;
+  const secure = options.cookie?.secure ?? true;
+  // `__Secure-`: browsers refuse the cookie unless set over HTTPS with Secure, so a network attacker
+  // on plain HTTP cannot plant a transaction id of their choosing.
+  const name = options.cookie?.name ?? (secure ? '__Secure-kf-oauth' : 'kf-oauth');
+  const clear = serializeCookie(name, '', flow.cookiePath, 0, secure);
+
+  /** `flow.finish`, recording why it refused (bad state, provider failure) when it does. */
+  const finishAudited = async (providerId: string, transactionId: string | undefined, params: URLSearchParams) => {
+    try {
+      return await flow.finish(providerId, transactionId, params);
+    } catch (err) {
+      audit?.record({
+        type: 'oauth.login',
+        outcome: 'failure',
+        actorType: 'anonymous',
+        reason: isKoaforgeError(err) ? err.code : 'error',
+        data: { provider: providerId },
+      });
+      throw err;
+    }
+  };
+
+  for (const providerId of flow.providerIds) {
+    router.get(`${flow.prefix}/${providerId}/start`, async (ctx) => {
+      const started = await flow.start(providerId, ctx.query.returnTo);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.append(
+        'Set-Cookie',
+        serializeCookie(name, started.transactionId, flow.cookiePath, started.maxAgeSeconds, secure),
+      );
+      ctx.redirect(started.url.href);
+    });
+
+    router.get(`${flow.prefix}/${providerId}/callback`, async (ctx) => {
+      ctx.set('Cache-Control', 'no-store');
+      // The URL carries a code: never send it on as a Referer.
+      ctx.set('Referrer-Policy', 'no-referrer');
+      ctx.append('Set-Cookie', clear);
+      try {
+        const completion = await finishAudited(
+          providerId,
+          ctx.cookies.get(name, { signed: false }),
+          new URLSearchParams(ctx.querystring),
+        );
+        const result = await onLogin(completion.identity, ctx);
+        const override = result ? result.returnTo : undefined;
+        ctx.redirect(override === undefined ? completion.returnTo : flow.validateReturnTo(override));
+      } catch (err) {
+        if (onError === undefined) throw err;
+        await onError(err, ctx);
+      }
+    });
+  }
+}
