@@ -33,3 +33,35 @@ export {
 export { MemoryOAuthTransactionStore, type MemoryOAuthTransactionStoreOptions } from './oauth/stores/memory.js';
 export { RedisOAuthTransactionStore, type RedisOAuthTransactionStoreOptions } from './oauth/stores/redis.js';
 export type { OAuthTransaction, OAuthTransactionStore } from './oauth/transaction.js';
+
+// Audit
+export { AuditLog, type AuditLogOptions, AuthAuditEvent } from './audit/audit-log.js';
+export { type AuditSink, LoggerAuditSink, MemoryAuditSink } from './audit/audit-sinks.js';
+
+// Mail
+export type { Mailer, MailMessage } from './mailer/mailer.js';
+export { MemoryOutbox, type MemoryOutboxOptions, type OutboxMessage } from './mailer/memory-outbox.js';
+export { SmtpMailer, type SmtpMailerOptions } from './mailer/smtp-mailer.js';
+
+// MFA
+export { KeyRing, type KeyRingOptions } from './mfa/key-ring.js';
+export { MemoryMfaStore } from './mfa/memory-mfa-store.js';
+export { type IssuedChallenge, MfaChallenge, type MfaChallengeOptions } from './mfa/mfa-challenge.js';
+export type { MfaChallengeRecord, MfaFailurePolicy, MfaFailureState, MfaRecord, MfaStore } from './mfa/mfa-store.js';
+export { RedisMfaStore } from './mfa/redis-mfa-store.js';
+export { type MfaMethod, type MfaVerification, TotpMfa, type TotpMfaOptions } from './mfa/totp-mfa.js';
+
+// Passwords and reset
+export {
+  type Argon2Parameters,
+  OWASP_ARGON2_PARAMETERS,
+  PasswordHasher,
+  type PasswordHasherOptions,
+  type PasswordVerification,
+} from './passwords/password-hasher.js';
+export { type LoginCallOptions, normalizeEmail, PasswordLogin, type PasswordLoginOptions } from './passwords/password-login.js';
+export { DEFAULT_PASSWORD_POLICY, type PasswordPolicy, type PasswordPolicyOptions } from './passwords/password-policy.js';
+export { MemoryResetTokenStore } from './reset/memory-reset-token-store.js';
+export { defaultResetMail, PasswordReset, type PasswordResetOptions, type ResetMailComposer } from './reset/password-reset.js';
+export { RedisResetTokenStore } from './reset/redis-reset-token-store.js';
+export type { ResetTokenRecord, ResetTokenStore } from './reset/reset-token-store.js';
