@@ -1,10 +1,36 @@
 // The public surface of @koaforge/auth. Nothing else is exported.
-export { type AuthErrorCode, AuthErrors } from './errors.js';
+
+// API keys
+export {
+  ApiKeyService,
+  type ApiKeyServiceOptions,
+  type ApiKeySummary,
+  type CreatedApiKey,
+} from './apikeys/api-key-service.js';
+export type { ApiKeyRecord, ApiKeyStore } from './apikeys/api-key-store.js';
+export { ApiKeyVerifier, type ApiKeyVerifierOptions, type VerifyInput } from './apikeys/api-key-verifier.js';
+export type { CreateApiKeyInput } from './apikeys/create-input.js';
+export { InvalidKeyThrottle, type InvalidKeyThrottleOptions } from './apikeys/invalid-key-throttle.js';
+export { API_KEY_PATTERN, type ApiKeyEnvironment, parseApiKey } from './apikeys/key-format.js';
+export { MemoryApiKeyStore, type MemoryApiKeyStoreOptions } from './apikeys/memory-store.js';
+export { RedisApiKeyStore, type RedisApiKeyStoreOptions } from './apikeys/redis-store.js';
 export type { AuditEvent, AuditEventType, AuditInput, AuditRecorder } from './audit/audit-event.js';
 export { noAudit } from './audit/audit-event.js';
-export type { AuthUser, NewUser, UserPatch, UserStore } from './users/user-store.js';
-export type { SessionRevoker } from './sessions/session-revoker.js';
-
+// Audit
+export { AuditLog, type AuditLogOptions, AuthAuditEvent } from './audit/audit-log.js';
+export { type AuditSink, LoggerAuditSink, MemoryAuditSink } from './audit/audit-sinks.js';
+export { type AuthErrorCode, AuthErrors } from './errors.js';
+// Mail
+export type { Mailer, MailMessage } from './mailer/mailer.js';
+export { MemoryOutbox, type MemoryOutboxOptions, type OutboxMessage } from './mailer/memory-outbox.js';
+export { SmtpMailer, type SmtpMailerOptions } from './mailer/smtp-mailer.js';
+// MFA
+export { KeyRing, type KeyRingOptions } from './mfa/key-ring.js';
+export { MemoryMfaStore } from './mfa/memory-mfa-store.js';
+export { type IssuedChallenge, MfaChallenge, type MfaChallengeOptions } from './mfa/mfa-challenge.js';
+export type { MfaChallengeRecord, MfaFailurePolicy, MfaFailureState, MfaRecord, MfaStore } from './mfa/mfa-store.js';
+export { RedisMfaStore } from './mfa/redis-mfa-store.js';
+export { type MfaMethod, type MfaVerification, TotpMfa, type TotpMfaOptions } from './mfa/totp-mfa.js';
 // OAuth2 / OpenID Connect sign-in
 export {
   OAuthAccountLinker,
@@ -33,24 +59,6 @@ export {
 export { MemoryOAuthTransactionStore, type MemoryOAuthTransactionStoreOptions } from './oauth/stores/memory.js';
 export { RedisOAuthTransactionStore, type RedisOAuthTransactionStoreOptions } from './oauth/stores/redis.js';
 export type { OAuthTransaction, OAuthTransactionStore } from './oauth/transaction.js';
-
-// Audit
-export { AuditLog, type AuditLogOptions, AuthAuditEvent } from './audit/audit-log.js';
-export { type AuditSink, LoggerAuditSink, MemoryAuditSink } from './audit/audit-sinks.js';
-
-// Mail
-export type { Mailer, MailMessage } from './mailer/mailer.js';
-export { MemoryOutbox, type MemoryOutboxOptions, type OutboxMessage } from './mailer/memory-outbox.js';
-export { SmtpMailer, type SmtpMailerOptions } from './mailer/smtp-mailer.js';
-
-// MFA
-export { KeyRing, type KeyRingOptions } from './mfa/key-ring.js';
-export { MemoryMfaStore } from './mfa/memory-mfa-store.js';
-export { type IssuedChallenge, MfaChallenge, type MfaChallengeOptions } from './mfa/mfa-challenge.js';
-export type { MfaChallengeRecord, MfaFailurePolicy, MfaFailureState, MfaRecord, MfaStore } from './mfa/mfa-store.js';
-export { RedisMfaStore } from './mfa/redis-mfa-store.js';
-export { type MfaMethod, type MfaVerification, TotpMfa, type TotpMfaOptions } from './mfa/totp-mfa.js';
-
 // Passwords and reset
 export {
   type Argon2Parameters,
@@ -59,9 +67,48 @@ export {
   type PasswordHasherOptions,
   type PasswordVerification,
 } from './passwords/password-hasher.js';
-export { type LoginCallOptions, normalizeEmail, PasswordLogin, type PasswordLoginOptions } from './passwords/password-login.js';
-export { DEFAULT_PASSWORD_POLICY, type PasswordPolicy, type PasswordPolicyOptions } from './passwords/password-policy.js';
+export {
+  type LoginCallOptions,
+  normalizeEmail,
+  PasswordLogin,
+  type PasswordLoginOptions,
+} from './passwords/password-login.js';
+export {
+  DEFAULT_PASSWORD_POLICY,
+  type PasswordPolicy,
+  type PasswordPolicyOptions,
+} from './passwords/password-policy.js';
+export { Authorizer, type AuthorizerOptions } from './rbac/authorizer.js';
+export type { Explanation } from './rbac/explain.js';
+export {
+  BEARER_CHALLENGE,
+  createGuards,
+  type GuardOptions,
+  type Guards,
+  principalOf,
+  type RouteGuardOptions,
+  requireAnyPermission,
+  requirePermission,
+  requireRole,
+} from './rbac/guards.js';
+export { isPermission, type ParsedPermission, type PermissionKind, parsePermission } from './rbac/permission.js';
+// RBAC
+export type {
+  ConditionalGrant,
+  ConditionContext,
+  PermissionCondition,
+  RoleDefinition,
+} from './rbac/role-definition.js';
+export { type CheckOptions, type EffectivePermissions, RoleGraph } from './rbac/role-graph.js';
+export { LoaderRoleStore, MemoryRoleStore, type RoleLoader, type RoleStore } from './rbac/role-store.js';
 export { MemoryResetTokenStore } from './reset/memory-reset-token-store.js';
-export { defaultResetMail, PasswordReset, type PasswordResetOptions, type ResetMailComposer } from './reset/password-reset.js';
+export {
+  defaultResetMail,
+  PasswordReset,
+  type PasswordResetOptions,
+  type ResetMailComposer,
+} from './reset/password-reset.js';
 export { RedisResetTokenStore } from './reset/redis-reset-token-store.js';
 export type { ResetTokenRecord, ResetTokenStore } from './reset/reset-token-store.js';
+export type { SessionRevoker } from './sessions/session-revoker.js';
+export type { AuthUser, NewUser, UserPatch, UserStore } from './users/user-store.js';
