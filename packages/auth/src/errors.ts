@@ -10,7 +10,11 @@ export const AuthErrors = defineErrors({
   AUTH_TOKEN_EXPIRED: { status: 401, message: 'The access token has expired', title: 'Token expired' },
   AUTH_TOKEN_REVOKED: { status: 401, message: 'The access token has been revoked', title: 'Token revoked' },
   AUTH_INVALID_CREDENTIALS: { status: 401, message: 'The email or password is wrong', title: 'Invalid credentials' },
-  AUTH_REFRESH_INVALID: { status: 401, message: 'The refresh token is invalid or expired', title: 'Invalid refresh token' },
+  AUTH_REFRESH_INVALID: {
+    status: 401,
+    message: 'The refresh token is invalid or expired',
+    title: 'Invalid refresh token',
+  },
   AUTH_REFRESH_REUSED: {
     status: 401,
     message: 'The refresh token was already used; the session has been revoked',
@@ -46,7 +50,11 @@ export const AuthErrors = defineErrors({
     message: 'A user with this email already exists in this tenant',
     title: 'User exists',
   },
-  AUTH_OAUTH_STATE_INVALID: { status: 400, message: 'The sign-in state is missing or wrong', title: 'Invalid OAuth state' },
+  AUTH_OAUTH_STATE_INVALID: {
+    status: 400,
+    message: 'The sign-in state is missing or wrong',
+    title: 'Invalid OAuth state',
+  },
   AUTH_OAUTH_REDIRECT_INVALID: {
     status: 400,
     message: 'The redirect target is not allowed',

@@ -19,13 +19,20 @@ export { noAudit } from './audit/audit-event.js';
 // Audit
 export { AuditLog, type AuditLogOptions, AuthAuditEvent } from './audit/audit-log.js';
 export { type AuditSink, LoggerAuditSink, MemoryAuditSink } from './audit/audit-sinks.js';
+// Access tokens, sessions, authenticate
+export { type AuthenticateOptions, authenticate } from './authenticate/authenticate.js';
+export {
+  type AuthState,
+  CredentialAuthenticator,
+  type CredentialAuthenticatorOptions,
+} from './authenticate/credential-authenticator.js';
 export { type AuthErrorCode, AuthErrors } from './errors.js';
 // Mail
 export type { Mailer, MailMessage } from './mailer/mailer.js';
 export { MemoryOutbox, type MemoryOutboxOptions, type OutboxMessage } from './mailer/memory-outbox.js';
 export { SmtpMailer, type SmtpMailerOptions } from './mailer/smtp-mailer.js';
 // MFA
-export { KeyRing, type KeyRingOptions } from './mfa/key-ring.js';
+export { KeyRing as MfaKeyRing, type KeyRingOptions as MfaKeyRingOptions } from './mfa/key-ring.js';
 export { MemoryMfaStore } from './mfa/memory-mfa-store.js';
 export { type IssuedChallenge, MfaChallenge, type MfaChallengeOptions } from './mfa/mfa-challenge.js';
 export type { MfaChallengeRecord, MfaFailurePolicy, MfaFailureState, MfaRecord, MfaStore } from './mfa/mfa-store.js';
@@ -110,5 +117,37 @@ export {
 } from './reset/password-reset.js';
 export { RedisResetTokenStore } from './reset/redis-reset-token-store.js';
 export type { ResetTokenRecord, ResetTokenStore } from './reset/reset-token-store.js';
+export { MemoryRefreshTokenStore } from './sessions/memory-refresh-token-store.js';
+export { MemoryRevocationStore } from './sessions/memory-revocation-store.js';
+export { MemorySessionStore } from './sessions/memory-session-store.js';
+export { RedisRefreshTokenStore, type RedisRefreshTokenStoreOptions } from './sessions/redis-refresh-token-store.js';
+export { RedisRevocationStore, type RedisRevocationStoreOptions } from './sessions/redis-revocation-store.js';
+export { RedisSessionStore, type RedisSessionStoreOptions } from './sessions/redis-session-store.js';
+export type { RefreshTokenRecord, RefreshTokenStore, RotationOutcome } from './sessions/refresh-token-store.js';
+export type { RevocationEntry, RevocationKind, RevocationStore } from './sessions/revocation-store.js';
 export type { SessionRevoker } from './sessions/session-revoker.js';
+export {
+  type ClientInfo,
+  type IssuedSession,
+  SessionService,
+  type SessionServiceOptions,
+  type SessionView,
+  type TokenPair,
+} from './sessions/session-service.js';
+export type { SessionRecord, SessionSeen, SessionStore } from './sessions/session-store.js';
+export type {
+  AccessTokenClaims,
+  AccessTokenInput,
+  IssuedAccessToken,
+  VerifiedAccessToken,
+} from './tokens/access-claims.js';
+export { AccessTokenService, type AccessTokenServiceOptions } from './tokens/access-token-service.js';
+export { type AccessTokenAlgorithm, SUPPORTED_ALGORITHMS } from './tokens/algorithms.js';
+export {
+  KeyRing as SigningKeyRing,
+  type KeyRingConfig,
+  type RingKey,
+  type SigningKeyConfig,
+} from './tokens/key-ring.js';
+export { MemoryUserStore, type MemoryUserStoreOptions } from './users/memory-user-store.js';
 export type { AuthUser, NewUser, UserPatch, UserStore } from './users/user-store.js';
