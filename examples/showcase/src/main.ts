@@ -1,4 +1,5 @@
 import { buildShowcase } from './app.js';
+import { SEED_PASSWORD, SEED_USERS } from './seed.js';
 import { readSettings } from './settings.js';
 
 const settings = readSettings();
@@ -6,12 +7,23 @@ const app = buildShowcase(settings);
 app.handleSignals();
 const { port } = await app.listen(settings.port, settings.host);
 const url = `http://${settings.host}:${port}`;
+const accounts = settings.seed
+  ? [
+      `  accounts (password ${SEED_PASSWORD}):`,
+      ...SEED_USERS.map((u) => `    ${u.email.padEnd(20)} tenant ${u.tenantId.padEnd(7)} role ${u.role}`),
+    ]
+  : ['  no seeded accounts (SHOWCASE_SEED=0)'];
 process.stdout.write(
   [
     '',
     `  koaforge showcase on ${url}`,
     `  stores: ${settings.redisUrl ? `Redis at ${settings.redisUrl}` : 'in memory (set REDIS_URL to share state)'}`,
+    ...accounts,
     `  try: curl ${url}/healthz   curl ${url}/readyz   curl ${url}/metrics`,
+    `       curl -X POST ${url}/api/v1/auth/login -H 'content-type: application/json' \\`,
+    `            -d '{"email":"alice@acme.test","password":"${SEED_PASSWORD}"}'`,
+    settings.smtpUrl || settings.production ? '' : `  mail: ${url}/dev/mailbox`,
+    settings.authSecret ? '' : '  warning: AUTH_SECRET is not set; tokens are signed with the public demo secret',
     '',
   ].join('\n'),
 );

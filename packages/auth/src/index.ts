@@ -26,6 +26,8 @@ export {
   CredentialAuthenticator,
   type CredentialAuthenticatorOptions,
 } from './authenticate/credential-authenticator.js';
+// Kernel plugin, its config section, DI tokens and wiring
+export { type AuthConfig, authConfigSchema } from './config.js';
 export { type AuthErrorCode, AuthErrors } from './errors.js';
 // Mail
 export type { Mailer, MailMessage } from './mailer/mailer.js';
@@ -85,6 +87,7 @@ export {
   type PasswordPolicy,
   type PasswordPolicyOptions,
 } from './passwords/password-policy.js';
+export { type AuthPluginOptions, authPlugin } from './plugin.js';
 export { Authorizer, type AuthorizerOptions } from './rbac/authorizer.js';
 export type { Explanation } from './rbac/explain.js';
 export {
@@ -117,6 +120,13 @@ export {
 } from './reset/password-reset.js';
 export { RedisResetTokenStore } from './reset/redis-reset-token-store.js';
 export type { ResetTokenRecord, ResetTokenStore } from './reset/reset-token-store.js';
+export {
+  type AuthRoutesOptions,
+  type BodyIssue,
+  type MountAuthRoutesOptions,
+  mountAuthRoutes,
+  mountDevMailbox,
+} from './routes/index.js';
 export { MemoryRefreshTokenStore } from './sessions/memory-refresh-token-store.js';
 export { MemoryRevocationStore } from './sessions/memory-revocation-store.js';
 export { MemorySessionStore } from './sessions/memory-session-store.js';
@@ -151,3 +161,24 @@ export {
 } from './tokens/key-ring.js';
 export { MemoryUserStore, type MemoryUserStoreOptions } from './users/memory-user-store.js';
 export type { AuthUser, NewUser, UserPatch, UserStore } from './users/user-store.js';
+export { type AuthServicesInput, buildAuthServices } from './wiring/services.js';
+export { type AuthStores, buildStores } from './wiring/stores.js';
+export {
+  AccessTokenServiceToken,
+  ApiKeyServiceToken,
+  ApiKeyVerifierToken,
+  AuditRecorderToken,
+  AuthConfigToken,
+  AuthorizerToken,
+  type AuthServices,
+  AuthServicesToken,
+  MailerToken,
+  MfaChallengeToken,
+  PasswordHasherToken,
+  PasswordLoginToken,
+  PasswordResetToken,
+  SessionServiceToken,
+  TotpMfaToken,
+  UserStoreToken,
+} from './wiring/tokens.js';
+export { tenantAgnosticUsers } from './wiring/users.js';

@@ -1,0 +1,51 @@
+// koaforge kernel with every core default on (as kernel-defaults.mjs), and `GET /hello` protected
+// by @koaforge/auth when AUTH_MODE is `cached` or `uncached`: `authenticate()` in the authenticate
+// phase (HS256 access tokens, a KeyObject made once at boot, a memory deny-list checked on every
+// request) and the RBAC guard `requirePermission('users:read')` on the route.
+// AUTH_MODE=none: the same server without auth, the baseline. `uncached`: the verified-token cache
+// is off (`cacheSize: 0`), so every request pays for the signature and the claim checks.
+// KOAFORGE_AUTH_ENTRY: where to import auth from (bench/suites/auth.mjs passes packages/auth/dist,
+// or a bundle of src while dist does not export the token services yet). BENCH_AUTH_SECRET,
+// BENCH_AUTH_ISSUER, BENCH_AUTH_AUDIENCE: the key and claims the suite signs its token with.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '@koaforge/core';
+
+const mode = process.env.AUTH_MODE ?? 'none';
+const destination = process.env.LOG_FILE ?? join(tmpdir(), `koaforge-bench-${process.pid}.log`);
+const app = createApp({ config: { file: false, env: {}, overrides: { log: { destination } } } });
+const hello = (ctx) => {
+  ctx.body = { hello: 'world' };
+};
+
+if (mode === 'none') {
+  app.router.get('/hello', hello);
+} else {
+  const auth = await import(process.env.KOAFORGE_AUTH_ENTRY);
+  const keys = new auth.KeyRing({
+    algorithms: ['HS256'],
+    activeKid: 'bench',
+    keys: [{ kid: 'bench', alg: 'HS256', secret: process.env.BENCH_AUTH_SECRET }],
+  });
+  const accessTokens = new auth.AccessTokenService({
+    keys,
+    issuer: process.env.BENCH_AUTH_ISSUER,
+    audience: process.env.BENCH_AUTH_AUDIENCE,
+    ttlSeconds: 3600,
+    revocations: new auth.MemoryRevocationStore(),
+    ...(mode === 'uncached' ? { cacheSize: 0 } : {}),
+  });
+  const authorizer = new auth.Authorizer({
+    roles: [
+      { name: 'admin', allow: ['*'] },
+      { name: 'member', allow: ['users:read', 'files:*', 'notifications:read'] },
+    ],
+  });
+  // Optional: anonymous requests pass authentication and the guard answers 401, as in an app where
+  // some routes are public.
+  app.use(auth.authenticate({ accessTokens, optional: true }), { phase: 'authenticate' });
+  app.router.get('/hello', auth.requirePermission('users:read', { authorizer }), hello);
+}
+
+await app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
+console.log('READY');

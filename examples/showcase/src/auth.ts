@@ -1,0 +1,34 @@
+import type { ShowcaseSettings } from './settings.js';
+
+/**
+ * Signs the showcase's access tokens when `AUTH_SECRET` is unset, outside production only. Fixed
+ * rather than random so that several showcase processes sharing Redis accept each other's tokens;
+ * public, so it protects nothing: set `AUTH_SECRET` for anything but a local demo.
+ */
+const DEMO_AUTH_SECRET = 'koaforge-showcase-demo-secret-not-for-production';
+
+/** The showcase's roles (shared/SHOWCASE.md "Running"). */
+export const SHOWCASE_ROLES = [
+  { name: 'admin', allow: ['*'] },
+  { name: 'member', allow: ['users:read', 'files:*', 'notifications:read'] },
+];
+
+/**
+ * The `auth` config section the showcase starts from (the `defaults` layer: a config file,
+ * `KOAFORGE_AUTH__*` variables and overrides still win). Production refuses to start without
+ * `AUTH_SECRET` and `MFA_KEY`; development warns and uses the demo secret and a random MFA key.
+ */
+export function showcaseAuthConfig(settings: ShowcaseSettings): Record<string, unknown> {
+  if (settings.production && (settings.authSecret === undefined || settings.mfaKey === undefined)) {
+    throw new Error('NODE_ENV=production needs AUTH_SECRET (≥ 32 bytes) and MFA_KEY (32 bytes, hex or base64)');
+  }
+  return {
+    issuer: 'koaforge-showcase',
+    audience: 'koaforge-showcase',
+    secret: settings.authSecret ?? DEMO_AUTH_SECRET,
+    roles: SHOWCASE_ROLES,
+    reset: { origin: settings.publicUrl },
+    mailer: { from: settings.mailFrom, ...(settings.smtpUrl === undefined ? {} : { smtpUrl: settings.smtpUrl }) },
+    mfa: { issuer: 'koaforge showcase', ...(settings.mfaKey === undefined ? {} : { keys: { v1: settings.mfaKey } }) },
+  };
+}

@@ -1,0 +1,107 @@
+import {
+  AuthenticatorToken,
+  definePlugin,
+  EventBusToken,
+  httpConfigSchema,
+  RateLimitStoreToken,
+  RedisConnectionToken,
+} from '@koaforge/core';
+import { authenticate } from './authenticate/authenticate.js';
+import { authConfigSchema } from './config.js';
+import type { Mailer } from './mailer/mailer.js';
+import type { RoleStore } from './rbac/role-store.js';
+import { mountDevMailbox } from './routes/dev-mailbox.js';
+import { mountAuthRoutes } from './routes/index.js';
+import { MemoryUserStore } from './users/memory-user-store.js';
+import type { UserStore } from './users/user-store.js';
+import { registerAuthServices } from './wiring/register.js';
+import { buildAuthServices } from './wiring/services.js';
+import { buildStores } from './wiring/stores.js';
+
+/** Code-side options of {@link authPlugin}: what config cannot say. */
+export interface AuthPluginOptions {
+  /** The app's users. Default: an empty `MemoryUserStore` (development). */
+  users?: UserStore;
+  /** A mailer of your own; default from `auth.mailer` (SMTP when `smtpUrl` is set, else a memory outbox). */
+  mailer?: Mailer;
+  /** Per-tenant roles on top of `auth.roles`. */
+  roleStore?: RoleStore;
+  /** Refuse development fallbacks (random keys) and hide `/dev/mailbox`. Default: `NODE_ENV === 'production'`. */
+  production?: boolean;
+  /** Mount the HTTP endpoints (`/api/v1/auth/*`, `/api/v1/me`, `/api/v1/api-keys`, `/api/v1/users`). Default true. */
+  routes?: boolean;
+  /** Prefix of those endpoints. Default `/api/v1`. */
+  prefix?: string;
+}
+
+/**
+ * Authentication and authorization on the kernel. Builds stores (memory, or Redis when the app has
+ * a `RedisConnectionToken`), the auth services, registers them under typed tokens and as core's
+ * `AuthenticatorToken`, authenticates every request (Bearer or `X-Api-Key`, optional: routes and
+ * guards decide) in phase `authenticate`, and mounts the endpoints.
+ *
+ * @example
+ * app.register(redisPlugin);        // optional: share sessions, revocations and keys
+ * app.register(rateLimitPlugin);    // optional: share brute-force counters
+ * app.register(authPlugin, { users: myUserStore });
+ */
+export const authPlugin = definePlugin<AuthPluginOptions | undefined, typeof authConfigSchema>({
+  name: 'auth',
+  optionalDependsOn: ['redis', 'events', 'ratelimit'],
+  configSchema: authConfigSchema,
+  setup(ctx, options = {}) {
+    const { container } = ctx;
+    const production = options.production ?? process.env.NODE_ENV === 'production';
+    const trustedProxyHops = ctx.appConfig.section('http', httpConfigSchema).trustProxyHops;
+    const stores = buildStores(container.resolveOptional(RedisConnectionToken), ctx.log);
+    const rateLimitStore = container.resolveOptional(RateLimitStoreToken);
+    const bus = container.resolveOptional(EventBusToken);
+    const services = buildAuthServices({
+      config: ctx.config,
+      stores,
+      users: options.users ?? new MemoryUserStore(),
+      production,
+      trustedProxyHops,
+      log: ctx.log,
+      ...(options.mailer === undefined ? {} : { mailer: options.mailer }),
+      ...(options.roleStore === undefined ? {} : { roleStore: options.roleStore }),
+      ...(rateLimitStore === undefined ? {} : { rateLimitStore }),
+      ...(bus === undefined ? {} : { bus }),
+    });
+    registerAuthServices(container, services);
+    container.register(AuthenticatorToken, { useValue: services.authenticator });
+
+    ctx.use(authenticate({ authenticator: services.authenticator, optional: true }), { phase: 'authenticate' });
+    if (options.routes !== false) {
+      mountAuthRoutes(ctx.router, { services, trustedProxyHops, prefix: options.prefix ?? '/api/v1' });
+      if (!production && services.outbox !== undefined) mountDevMailbox(ctx.router, services.outbox);
+    }
+
+    if ((ctx.config.oauth?.providers.length ?? 0) > 0) {
+      ctx.log.warn('auth.oauth.providers is set but authPlugin does not mount OAuth sign-in yet: use mountOAuthRoutes');
+    }
+
+    // The dummy hash (equal timing for unknown e-mails) is made before the first login, not during it.
+    ctx.onStart(async () => {
+      await services.hasher.init();
+      // Redis down at boot must not stop the app: verifications then ask Redis directly and the
+      // store keeps trying to sync; readiness shows `degraded` meanwhile.
+      await stores.start().catch((err: unknown) => ctx.log.warn({ err }, 'auth: deny-list not synced at start'));
+    });
+    ctx.addHealthCheck({
+      name: 'auth-revocations',
+      critical: false,
+      check: () =>
+        stores.revocationsSynced()
+          ? { status: 'ok', details: { store: stores.kind } }
+          : { status: 'degraded', details: { store: stores.kind } },
+    });
+    ctx.onStop(async () => {
+      await services.passwordReset.settled();
+      if ('close' in services.mailer && typeof services.mailer.close === 'function') services.mailer.close();
+      services.authorizer.close();
+      await stores.close();
+    });
+    ctx.log.debug({ stores: stores.kind, mfa: services.totp !== undefined }, 'auth ready');
+  },
+});
