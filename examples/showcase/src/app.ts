@@ -5,6 +5,7 @@ import {
   type ConfigOptions,
   createApp,
   eventBusPlugin,
+  RedisConnectionToken,
   rateLimitPlugin,
   redisPlugin,
 } from '@koaforge/core';
@@ -16,7 +17,8 @@ import type { ShowcaseSettings } from './settings.js';
  * Build the showcase: the kernel with core defaults (request context, problem+json errors,
  * metrics, access log, health), the event bus, rate limiting and auth. With `REDIS_URL` the shared
  * Redis connection is registered and every Redis-capable plugin switches to it (sessions,
- * revocations, API keys, MFA, reset tokens, rate-limit counters, events).
+ * revocations, API keys, MFA, reset tokens, rate-limit counters, events), and so do the showcase's
+ * users (`RedisUserStore`): several processes sharing Redis then behave as one app.
  */
 export function buildShowcase(settings: ShowcaseSettings, options: AppOptions = {}): App {
   const given = (options.config ?? {}) as ConfigOptions;
@@ -27,7 +29,11 @@ export function buildShowcase(settings: ShowcaseSettings, options: AppOptions = 
   if (settings.redisUrl) app.register(redisPlugin);
   app.register(eventBusPlugin);
   app.register(rateLimitPlugin);
-  app.register(authPlugin, { users: showcaseUserStore(settings.seed), production: settings.production });
+  // With Redis, users live there too (resolved lazily: the connection is made by redisPlugin's setup).
+  const users = settings.redisUrl
+    ? showcaseUserStore(settings.seed, () => app.container.resolve(RedisConnectionToken))
+    : showcaseUserStore(settings.seed);
+  app.register(authPlugin, { users, production: settings.production });
   if (settings.seed) app.register(seedPlugin);
   return app;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ShowcaseSettings } from './settings.js';
 
 /**
@@ -6,6 +7,16 @@ import type { ShowcaseSettings } from './settings.js';
  * public, so it protects nothing: set `AUTH_SECRET` for anything but a local demo.
  */
 const DEMO_AUTH_SECRET = 'koaforge-showcase-demo-secret-not-for-production';
+
+/**
+ * Seals TOTP secrets when `MFA_KEY` is unset, outside production only: 32 bytes as 64 hex digits,
+ * the SHA-256 of a public phrase. Fixed rather than random so that an enrollment made on one
+ * showcase process verifies on another and survives a restart; public, so it protects nothing:
+ * set `MFA_KEY` for anything but a local demo.
+ */
+export const DEMO_MFA_KEY = createHash('sha256')
+  .update('koaforge-showcase-demo-mfa-key-not-for-production')
+  .digest('hex');
 
 /** The showcase's roles (shared/SHOWCASE.md "Running"). */
 export const SHOWCASE_ROLES = [
@@ -16,7 +27,7 @@ export const SHOWCASE_ROLES = [
 /**
  * The `auth` config section the showcase starts from (the `defaults` layer: a config file,
  * `KOAFORGE_AUTH__*` variables and overrides still win). Production refuses to start without
- * `AUTH_SECRET` and `MFA_KEY`; development warns and uses the demo secret and a random MFA key.
+ * `AUTH_SECRET` and `MFA_KEY`; development uses the public demo secret and demo MFA key instead.
  */
 export function showcaseAuthConfig(settings: ShowcaseSettings): Record<string, unknown> {
   if (settings.production && (settings.authSecret === undefined || settings.mfaKey === undefined)) {
@@ -29,6 +40,6 @@ export function showcaseAuthConfig(settings: ShowcaseSettings): Record<string, u
     roles: SHOWCASE_ROLES,
     reset: { origin: settings.publicUrl },
     mailer: { from: settings.mailFrom, ...(settings.smtpUrl === undefined ? {} : { smtpUrl: settings.smtpUrl }) },
-    mfa: { issuer: 'koaforge showcase', ...(settings.mfaKey === undefined ? {} : { keys: { v1: settings.mfaKey } }) },
+    mfa: { issuer: 'koaforge showcase', keys: { v1: settings.mfaKey ?? DEMO_MFA_KEY } },
   };
 }

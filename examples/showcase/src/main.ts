@@ -17,13 +17,25 @@ process.stdout.write(
   [
     '',
     `  koaforge showcase on ${url}`,
-    `  stores: ${settings.redisUrl ? `Redis at ${settings.redisUrl}` : 'in memory (set REDIS_URL to share state)'}`,
+    `  stores: ${settings.redisUrl ? `Redis at ${redactUrl(settings.redisUrl)} (users too)` : 'in memory (set REDIS_URL to share state)'}`,
     ...accounts,
     `  try: curl ${url}/healthz   curl ${url}/readyz   curl ${url}/metrics`,
     `       curl -X POST ${url}/api/v1/auth/login -H 'content-type: application/json' \\`,
     `            -d '{"email":"alice@acme.test","password":"${SEED_PASSWORD}"}'`,
     settings.smtpUrl || settings.production ? '' : `  mail: ${url}/dev/mailbox`,
     settings.authSecret ? '' : '  warning: AUTH_SECRET is not set; tokens are signed with the public demo secret',
+    settings.mfaKey ? '' : '  warning: MFA_KEY is not set; TOTP secrets are sealed with the public demo key',
     '',
   ].join('\n'),
 );
+
+/** Never print a password that came in the URL. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable REDIS_URL)';
+  }
+}

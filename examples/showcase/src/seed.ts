@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { MemoryUserStore, PasswordHasherToken, UserStoreToken } from '@koaforge/auth';
-import { definePlugin } from '@koaforge/core';
+import { AuthErrors, MemoryUserStore, PasswordHasherToken, type UserStore, UserStoreToken } from '@koaforge/auth';
+import { definePlugin, type RedisConnection } from '@koaforge/core';
+import { RedisUserStore } from './redis-user-store.js';
 
 export const SEED_PASSWORD = 'correct-horse-battery-staple';
 
@@ -13,26 +14,44 @@ export const SEED_USERS = [
 
 export const SEED_TENANTS = ['acme', 'globex'] as const;
 
+/** Fixed ids of the seeded accounts, by tenant and e-mail. */
+const SEED_IDS = new Map<string, string>(SEED_USERS.map((u) => [`${u.tenantId}\u0000${u.email}`, u.id]));
+
 /**
- * The showcase's user store. Users live in each process's memory, so seeded accounts get fixed
- * ids: several processes sharing Redis then agree on who a token's subject is. (Users created
- * through the API exist only in the process that created them.)
+ * The showcase's user store. Seeded accounts get fixed ids, so several processes (and several
+ * seedings) agree on who a token's subject is.
+ *
+ * - Without Redis: users live in this process's memory.
+ * - With Redis (`connection` given, maybe as a getter for a connection made later by
+ *   `redisPlugin`): users live in Redis ({@link RedisUserStore}) and every process shares them.
  */
-export function showcaseUserStore(seed: boolean): MemoryUserStore {
+export function showcaseUserStore(seed: boolean, connection?: RedisConnection | (() => RedisConnection)): UserStore {
+  if (connection !== undefined) {
+    return new RedisUserStore(connection, {
+      generateId: (input) =>
+        (seed ? SEED_IDS.get(`${input.tenantId ?? ''}\u0000${input.email}`) : undefined) ?? randomUUID(),
+    });
+  }
   const ids: string[] = seed ? SEED_USERS.map((u) => u.id) : [];
   return new MemoryUserStore({ generateId: () => ids.shift() ?? randomUUID() });
 }
 
-/** Seeds tenants' users (unless `SHOWCASE_SEED=0`), with auth's hasher so config decides the cost. */
-export const seedPlugin = definePlugin({
-  name: 'showcase-seed',
-  dependsOn: ['auth'],
-  async setup(ctx) {
-    const users = ctx.container.resolve(UserStoreToken);
-    const hasher = ctx.container.resolve(PasswordHasherToken);
-    const passwordHash = await hasher.hash(SEED_PASSWORD);
-    for (const user of SEED_USERS) {
-      if (await users.findByEmail(user.email, user.tenantId)) continue;
+/**
+ * Seeds the tenants' users (unless `SHOWCASE_SEED=0`), with auth's hasher so config decides the
+ * cost. Idempotent: an account that exists (by its fixed id or its e-mail) is left alone, and of
+ * several processes seeding one Redis at once exactly one creates each account. Runs on start,
+ * after Redis is connected.
+ */
+export async function seedUsers(
+  users: UserStore,
+  hasher: { hash(password: string): Promise<string> },
+): Promise<number> {
+  let created = 0;
+  let passwordHash: string | undefined;
+  for (const user of SEED_USERS) {
+    if ((await users.findById(user.id)) || (await users.findByEmail(user.email, user.tenantId))) continue;
+    passwordHash ??= await hasher.hash(SEED_PASSWORD);
+    try {
       await users.create({
         email: user.email,
         tenantId: user.tenantId,
@@ -40,7 +59,23 @@ export const seedPlugin = definePlugin({
         emailVerified: true,
         passwordHash,
       });
+      created++;
+    } catch (err) {
+      // Another process seeding the same Redis won the race: the account exists, as wanted.
+      if (!AuthErrors.AUTH_USER_EXISTS.is(err)) throw err;
     }
-    ctx.log.debug({ users: SEED_USERS.length }, 'seeded showcase accounts');
+  }
+  return created;
+}
+
+export const seedPlugin = definePlugin({
+  name: 'showcase-seed',
+  dependsOn: ['auth'],
+  setup(ctx) {
+    ctx.onStart(async () => {
+      const users = ctx.container.resolve(UserStoreToken);
+      const created = await seedUsers(users, ctx.container.resolve(PasswordHasherToken));
+      ctx.log.debug({ users: SEED_USERS.length, created }, 'seeded showcase accounts');
+    });
   },
 });
