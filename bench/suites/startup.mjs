@@ -13,10 +13,9 @@ export const description = 'spawn to first answered request, idle RSS';
 // file: path from the repository root. path: what to GET (any HTTP status counts as an answer).
 // The entry gets its port as PORT and KOAFORGE_HTTP__PORT. Entries whose file is missing are skipped.
 // targets: startMs / idleRssMiB upper bounds (medians) from the project issue.
-// LEAD: add the example apps here once they build, e.g.
-//   { name: 'showcase', file: 'examples/showcase/dist/main.js', path: '/healthz', targets: { startMs: 300 } },
-//   { name: 'quickstart', file: 'examples/quickstart/dist/main.js', path: '/healthz', targets: { idleRssMiB: 60 } },
 export const entries = [
+  { name: 'showcase', file: 'examples/showcase/dist/main.js', path: '/healthz', targets: { startMs: 300 } },
+  { name: 'quickstart', file: 'examples/quickstart/dist/main.js', path: '/healthz', targets: { idleRssMiB: 60 } },
   { name: 'kernel-defaults', file: 'bench/servers/kernel-defaults.mjs', path: '/hello' },
   // Baselines, to read the figures against:
   { name: 'node-http (baseline)', file: 'bench/servers/node-http.mjs', path: '/hello' },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AuthErrors, MemoryUserStore, PasswordHasherToken, type UserStore, UserStoreToken } from '@koaforge/auth';
+import { AuthErrors, MemoryUserStore, type UserStore, UserStoreToken } from '@koaforge/auth';
 import { definePlugin, type RedisConnection } from '@koaforge/core';
 import { RedisUserStore } from './redis-user-store.js';
 
@@ -37,20 +37,23 @@ export function showcaseUserStore(seed: boolean, connection?: RedisConnection | 
 }
 
 /**
- * Seeds the tenants' users (unless `SHOWCASE_SEED=0`), with auth's hasher so config decides the
- * cost. Idempotent: an account that exists (by its fixed id or its e-mail) is left alone, and of
+ * Seeds the tenants' users (unless `SHOWCASE_SEED=0`) with {@link SEED_PASSWORD_HASH}. Idempotent: an account that exists (by its fixed id or its e-mail) is left alone, and of
  * several processes seeding one Redis at once exactly one creates each account. Runs on start,
  * after Redis is connected.
  */
-export async function seedUsers(
-  users: UserStore,
-  hasher: { hash(password: string): Promise<string> },
-): Promise<number> {
+/**
+ * Argon2id (OWASP parameters) of the seed password, made once offline as a real seed file ships
+ * hashes: hashing at boot would put ~40 ms of CPU on the start path. A login under other configured
+ * parameters rehashes it (`needsRehash`), so config still decides the cost.
+ */
+export const SEED_PASSWORD_HASH =
+  '$argon2id$v=19$m=19456,p=1,t=2$D0tTCJU6atYbUu+uVPAX8w$odY7XVVQLjzY2AeIMhI1kJ9Qlfxa78c5M4Sm04CRW7E';
+
+export async function seedUsers(users: UserStore): Promise<number> {
   let created = 0;
-  let passwordHash: string | undefined;
+  const passwordHash = SEED_PASSWORD_HASH;
   for (const user of SEED_USERS) {
     if ((await users.findById(user.id)) || (await users.findByEmail(user.email, user.tenantId))) continue;
-    passwordHash ??= await hasher.hash(SEED_PASSWORD);
     try {
       await users.create({
         email: user.email,
@@ -74,7 +77,7 @@ export const seedPlugin = definePlugin({
   setup(ctx) {
     ctx.onStart(async () => {
       const users = ctx.container.resolve(UserStoreToken);
-      const created = await seedUsers(users, ctx.container.resolve(PasswordHasherToken));
+      const created = await seedUsers(users);
       ctx.log.debug({ users: SEED_USERS.length, created }, 'seeded showcase accounts');
     });
   },

@@ -1,4 +1,4 @@
-import { PasswordHasherToken, UserStoreToken } from '@koaforge/auth';
+import { UserStoreToken } from '@koaforge/auth';
 import { type App, RedisConnectionToken } from '@koaforge/core';
 import { type RedisServerHandle, startRedisServer } from '@koaforge/core/testing';
 import { generate } from 'otplib';
@@ -76,7 +76,7 @@ afterAll(async () => {
 describe('showcase users with REDIS_URL: two instances share them', () => {
   it('seeding by both instances, and once more, keeps one copy of each account with its fixed id', async () => {
     const users = appA.container.resolve(UserStoreToken);
-    expect(await seedUsers(users, appA.container.resolve(PasswordHasherToken))).toBe(0);
+    expect(await seedUsers(users)).toBe(0);
     const acme = await users.list({ tenantId: 'acme' });
     expect(acme.map((u) => [u.id, u.email]).sort()).toEqual([
       ['usr_alice', 'alice@acme.test'],

@@ -81,9 +81,11 @@ export const authPlugin = definePlugin<AuthPluginOptions | undefined, typeof aut
       ctx.log.warn('auth.oauth.providers is set but authPlugin does not mount OAuth sign-in yet: use mountOAuthRoutes');
     }
 
-    // The dummy hash (equal timing for unknown e-mails) is made before the first login, not during it.
+    // The dummy hash (equal timing for unknown e-mails) is started at boot on libuv's thread pool
+    // but not awaited: an Argon2id hash takes ~40 ms, which would sit on the start-to-listening
+    // path. A login arriving before it is ready waits for the same promise.
     ctx.onStart(async () => {
-      await services.hasher.init();
+      services.hasher.init().catch((err: unknown) => ctx.log.error({ err }, 'auth: dummy password hash failed'));
       // Redis down at boot must not stop the app: verifications then ask Redis directly and the
       // store keeps trying to sync; readiness shows `degraded` meanwhile.
       await stores.start().catch((err: unknown) => ctx.log.warn({ err }, 'auth: deny-list not synced at start'));
