@@ -22,7 +22,7 @@ if (mode === 'none') {
   app.router.get('/hello', hello);
 } else {
   const auth = await import(process.env.KOAFORGE_AUTH_ENTRY);
-  const keys = new auth.KeyRing({
+  const keys = new auth.SigningKeyRing({
     algorithms: ['HS256'],
     activeKid: 'bench',
     keys: [{ kid: 'bench', alg: 'HS256', secret: process.env.BENCH_AUTH_SECRET }],

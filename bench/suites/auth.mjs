@@ -58,7 +58,7 @@ const expectedBody = JSON.stringify({ hello: 'world' });
 /** The names the servers and the in-process measures need from @koaforge/auth. */
 const NEEDED = [
   'AccessTokenService',
-  'KeyRing',
+  'SigningKeyRing',
   'MemoryRevocationStore',
   'authenticate',
   'Authorizer',
@@ -84,7 +84,7 @@ async function authEntry() {
     stdin: {
       contents: [
         "export { AccessTokenService } from './src/tokens/access-token-service.ts';",
-        "export { KeyRing } from './src/tokens/key-ring.ts';",
+        "export { KeyRing as SigningKeyRing } from './src/tokens/key-ring.ts';",
         "export { MemoryRevocationStore } from './src/sessions/memory-revocation-store.ts';",
         "export { authenticate } from './src/authenticate/authenticate.ts';",
         "export { Authorizer } from './src/rbac/authorizer.ts';",
@@ -110,7 +110,7 @@ async function authEntry() {
 
 /** The service the suite signs its token with; the servers build the same one from the same secret. */
 function tokenService(auth, secret, extra = {}) {
-  const keys = new auth.KeyRing({
+  const keys = new auth.SigningKeyRing({
     algorithms: ['HS256'],
     activeKid: 'bench',
     keys: [{ kid: 'bench', alg: 'HS256', secret }],

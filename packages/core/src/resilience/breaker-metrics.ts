@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { FastHistogram } from '../metrics/fast-histogram.js';
 
 /** Every breaker event counted in `circuit_breaker_events_total{event}`. */
 export const BREAKER_EVENTS = [
@@ -24,7 +25,8 @@ type Label = 'breaker' | 'event';
 export class BreakerMetrics {
   readonly state: Gauge<'breaker'>;
   readonly events: Counter<Label>;
-  readonly duration: Histogram<'breaker'>;
+  /** Our FastHistogram: prom-client's `observe` hashes the labels on every call, even when bound. */
+  readonly duration: FastHistogram;
 
   constructor(registry: Registry, buckets: readonly number[] = DEFAULT_BREAKER_BUCKETS) {
     // Two registries of breakers on one metrics registry (or a re-created one in tests) share the
@@ -45,15 +47,12 @@ export class BreakerMetrics {
         labelNames: ['breaker', 'event'],
         registers: [registry],
       });
-    this.duration =
-      (registry.getSingleMetric('circuit_breaker_duration_seconds') as Histogram<'breaker'> | undefined) ??
-      new Histogram({
-        name: 'circuit_breaker_duration_seconds',
-        help: 'Duration of calls through a circuit breaker (successes, failures and timeouts)',
-        labelNames: ['breaker'],
-        buckets: [...buckets],
-        registers: [registry],
-      });
+    this.duration = FastHistogram.in(registry, {
+      name: 'circuit_breaker_duration_seconds',
+      help: 'Duration of calls through a circuit breaker (successes, failures and timeouts)',
+      labels: ['breaker'],
+      buckets,
+    });
   }
 
   /** Label children for one breaker, bound once so each event costs one increment. */
@@ -67,7 +66,9 @@ export class BreakerMetrics {
     }
     const state = this.state.labels(breaker);
     state.set(BREAKER_STATE.closed);
-    return { events, state, duration: this.duration.labels(breaker) };
+    const histogram = this.duration;
+    const series = histogram.series(breaker);
+    return { events, state, duration: { observe: (seconds: number) => histogram.observe(series, seconds) } };
   }
 }
 
