@@ -1,9 +1,10 @@
 import { currentContext } from '@koaforge/core';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import {
   type AuthState,
   CredentialAuthenticator,
   type CredentialAuthenticatorOptions,
+  SLOW,
 } from './credential-authenticator.js';
 
 declare module 'koa' {
@@ -33,14 +34,25 @@ export type AuthenticateOptions = (CredentialAuthenticatorOptions | { authentica
 export function authenticate(options: AuthenticateOptions): Middleware {
   const authenticator = 'authenticator' in options ? options.authenticator : new CredentialAuthenticator(options);
   const optional = options.optional ?? false;
-  return async function authenticateMiddleware(ctx, next) {
-    const auth = await authenticator.resolve(ctx.req.headers);
+  const admit = (ctx: Context, auth: AuthState | undefined): void => {
     if (auth === undefined) {
       if (!optional) throw authenticator.required();
     } else {
       currentContext()?.setPrincipal(auth.principal);
       ctx.state.auth = auth;
     }
-    return next();
+  };
+  // Not async: a cached bearer token (most requests) is decided without a promise; everything
+  // else goes through `resolve`.
+  return function authenticateMiddleware(ctx, next) {
+    const fast = authenticator.resolveCached(ctx.req.headers);
+    if (fast !== SLOW) {
+      admit(ctx, fast);
+      return next();
+    }
+    return authenticator.resolve(ctx.req.headers).then((auth) => {
+      admit(ctx, auth);
+      return next();
+    });
   };
 }

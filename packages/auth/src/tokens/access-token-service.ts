@@ -162,22 +162,9 @@ export class AccessTokenService {
    * else for a bad token.
    */
   async verify(token: string): Promise<VerifiedAccessToken> {
-    if (typeof token !== 'string' || token.length > this.maxTokenBytes) throw invalid();
+    const cached = this.verifyCached(token);
+    if (cached !== undefined) return cached;
     const nowMs = this.#now();
-    const cached = this.#cache?.get(token);
-    if (cached !== undefined) {
-      if (Math.floor(nowMs / 1000) >= cached.exp + this.clockToleranceSeconds) {
-        this.#cache?.delete(token);
-        throw AuthErrors.AUTH_TOKEN_EXPIRED();
-      }
-      if (nowMs > cached.keyNotAfter) {
-        this.#cache?.delete(token);
-        throw invalid();
-      }
-      const denied = this.#denied(cached.verified.claims);
-      if (denied === true || (denied !== false && (await denied))) throw AuthErrors.AUTH_TOKEN_REVOKED();
-      return cached.verified;
-    }
     const { claims, key } = this.#verifySignedToken(token, nowMs);
     const denied = this.#denied(claims);
     if (denied === true || (denied !== false && (await denied))) throw AuthErrors.AUTH_TOKEN_REVOKED();
@@ -189,6 +176,32 @@ export class AccessTokenService {
     });
     this.#cache?.set(token, { verified, exp: claims.exp, keyNotAfter: key.notAfter });
     return verified;
+  }
+
+  /**
+   * The synchronous path of `verify` for a token verified before (the common case: a client sends
+   * the same token until it expires): checks `exp`, the key's `notAfter` and the deny-list, and
+   * answers without a promise — on Node 20 every promise is hooked by AsyncLocalStorage, so the
+   * hot path of a protected route avoids them. Returns `undefined` when the token is not cached or
+   * the deny-list can only answer asynchronously; then call `verify`. Throws like `verify`.
+   */
+  verifyCached(token: string): VerifiedAccessToken | undefined {
+    if (typeof token !== 'string' || token.length > this.maxTokenBytes) throw invalid();
+    const cached = this.#cache?.get(token);
+    if (cached === undefined) return undefined;
+    const nowMs = this.#now();
+    if (Math.floor(nowMs / 1000) >= cached.exp + this.clockToleranceSeconds) {
+      this.#cache?.delete(token);
+      throw AuthErrors.AUTH_TOKEN_EXPIRED();
+    }
+    if (nowMs > cached.keyNotAfter) {
+      this.#cache?.delete(token);
+      throw invalid();
+    }
+    const denied = this.#denied(cached.verified.claims);
+    if (denied === true) throw AuthErrors.AUTH_TOKEN_REVOKED();
+    if (denied !== false) return undefined;
+    return cached.verified;
   }
 
   #verifySignedToken(token: string, nowMs: number): { claims: AccessTokenClaims; key: RingKey } {

@@ -72,7 +72,9 @@ export class RequestContext {
 
   /** Set by an authenticator. Frozen so later middleware cannot widen it in place. */
   setPrincipal(principal: Principal | undefined): void {
-    this.#principal = principal === undefined ? undefined : Object.freeze({ ...principal });
+    // An already frozen principal (auth's cached verifications) is kept as is: no copy per request.
+    this.#principal =
+      principal === undefined || Object.isFrozen(principal) ? principal : Object.freeze({ ...principal });
   }
 
   get tenant(): TenantRef | undefined {
@@ -81,7 +83,7 @@ export class RequestContext {
 
   /** Set by the tenant resolver. Frozen: the tenant of a request never changes under a handler. */
   setTenant(tenant: TenantRef | undefined): void {
-    this.#tenant = tenant === undefined ? undefined : Object.freeze({ ...tenant });
+    this.#tenant = tenant === undefined || Object.isFrozen(tenant) ? tenant : Object.freeze({ ...tenant });
   }
 
   /** Dispose the request scope if one was made. */
