@@ -13,21 +13,13 @@ import { load } from '../lib/load.mjs';
 import { freePort } from '../lib/net.mjs';
 import { cpuMicros, machineBusyMicros, spawnNode, stop, taskset, waitForQuiet, waitReady } from '../lib/proc.mjs';
 import { environment, median, progress, round, table, writeResults } from '../lib/report.mjs';
+import { loadSettings, num, paired } from '../lib/settings.mjs';
 
 export const description =
   'protected route (JWT verify + RBAC guard) vs core defaults and Koa + router; JWT verify ops/s';
 
-const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 const config = {
-  durationS: num('BENCH_DURATION', 10),
-  warmupS: num('BENCH_WARMUP', 3),
-  connections: num('BENCH_CONNECTIONS', 50),
-  pipelining: num('BENCH_PIPELINING', 1),
-  rounds: num('BENCH_ROUNDS', 3),
-  // A measured window in which other processes used more than this (% of one core) is repeated,
-  // up to `retries` times; the least disturbed attempt is kept (as in the http suite).
-  maxOthersPct: 25,
-  retries: num('BENCH_RETRIES', 2),
+  ...loadSettings(),
   // In-process verify rates: time-boxed batches, so the slow string-secret path needs no tuning.
   microRounds: num('BENCH_AUTH_MICRO_ROUNDS', 5),
   microMs: num('BENCH_AUTH_MICRO_MS', 500),
@@ -248,15 +240,6 @@ async function micro(auth, secret, token) {
 }
 
 /** Median over rounds of a per-round comparison with a reference variant (cancels slow drift). */
-function paired(samples, name, of, compare) {
-  const ref = new Map(samples.get(of).map((x) => [x.round, x]));
-  return median(
-    samples
-      .get(name)
-      .filter((x) => ref.has(x.round))
-      .map((x) => compare(x, ref.get(x.round))),
-  );
-}
 
 function summarise(samples) {
   const out = {};

@@ -18,21 +18,13 @@ import {
   waitReady,
 } from '../lib/proc.mjs';
 import { environment, median, progress, round, table, writeResults } from '../lib/report.mjs';
+import { loadSettings } from '../lib/settings.mjs';
 
 export const description = 'hello-world req/s, latency, server CPU per request';
 
-const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 const config = {
-  durationS: num('BENCH_DURATION', 10),
-  warmupS: num('BENCH_WARMUP', 3),
-  connections: num('BENCH_CONNECTIONS', 50),
-  pipelining: num('BENCH_PIPELINING', 1),
-  rounds: num('BENCH_ROUNDS', 3),
+  ...loadSettings(),
   settleMs: 2000,
-  // A measured window in which other processes used more than this (% of one core) is repeated,
-  // up to `retries` times; the least disturbed attempt is kept.
-  maxOthersPct: 25,
-  retries: num('BENCH_RETRIES', 2),
 };
 
 const server = (file) => fileURLToPath(new URL(`../servers/${file}`, import.meta.url));

@@ -18,16 +18,12 @@ import {
   waitReady,
 } from '../lib/proc.mjs';
 import { environment, median, progress, round, table, writeResults } from '../lib/report.mjs';
+import { loadSettings, num, paired } from '../lib/settings.mjs';
 
 export const description = 'per-request cost of rate limiting (memory and Redis) vs core defaults and Koa + router';
 
-const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 const config = {
-  durationS: num('BENCH_DURATION', 10),
-  warmupS: num('BENCH_WARMUP', 3),
-  connections: num('BENCH_CONNECTIONS', 50),
-  pipelining: num('BENCH_PIPELINING', 1),
-  rounds: num('BENCH_ROUNDS', 3),
+  ...loadSettings(),
   // Far above what one load generator sends in a window: every request is admitted, so what is
   // measured is the cost of checking, not of answering 429s (non-2xx answers fail the run).
   limitPerMinute: 1_000_000_000,
@@ -185,15 +181,6 @@ async function micro(core) {
  * within a round, so pairing them cancels the slow drift of a shared machine that comparing the
  * medians of each would keep.
  */
-function paired(samples, name, of, compare) {
-  const ref = new Map(samples.get(of).map((x) => [x.round, x]));
-  return median(
-    samples
-      .get(name)
-      .filter((x) => ref.has(x.round))
-      .map((x) => compare(x, ref.get(x.round))),
-  );
-}
 
 function summarise(samples) {
   const out = {};

@@ -6,10 +6,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { environment, median, progress, round, table, writeResults } from '../lib/report.mjs';
+import { num } from '../lib/settings.mjs';
 
 export const description = 'RBAC permission checks per second (RoleGraph.can, guards, Authorizer)';
 
-const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 const config = {
   iterations: num('BENCH_RBAC_ITERATIONS', 1_000_000),
   rounds: num('BENCH_RBAC_ROUNDS', 5),

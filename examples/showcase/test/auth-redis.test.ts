@@ -3,33 +3,14 @@ import { type RedisServerHandle, startRedisServer } from '@koaforge/core/testing
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildShowcase } from '../src/app.js';
 import { readSettings } from '../src/settings.js';
+import { PASSWORD, type Pair, post, TEST_CONFIG } from './support.js';
 
 // Two showcase processes' worth of apps sharing one real Redis behave as one app.
-const PASSWORD = 'correct-horse-battery-staple';
-const TEST_CONFIG = { auth: { passwords: { memoryCost: 1024, timeCost: 1 } } };
 
 let redis: RedisServerHandle;
 const apps: App[] = [];
 let a: string;
 let b: string;
-
-interface Pair {
-  accessToken: string;
-  refreshToken: string;
-}
-
-async function post(base: string, path: string, body?: unknown, token?: string) {
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
-}
 
 async function me(base: string, token: string): Promise<number> {
   return (await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status;

@@ -6,35 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildShowcase } from '../src/app.js';
 import { SEED_USERS, seedUsers } from '../src/seed.js';
 import { readSettings } from '../src/settings.js';
+import { PASSWORD, type Pair, post, TEST_CONFIG } from './support.js';
 
 // Users live in Redis with REDIS_URL: two showcase instances share them, and the demo MFA key.
-const PASSWORD = 'correct-horse-battery-staple';
 const NEW_PASSWORD = 'a-long-enough-password-for-the-policy-42';
-const TEST_CONFIG = { auth: { passwords: { memoryCost: 1024, timeCost: 1 } } };
 
 let redis: RedisServerHandle;
 const apps: App[] = [];
 let appA: App;
 let a: string;
 let b: string;
-
-interface Pair {
-  accessToken: string;
-  refreshToken: string;
-}
-
-async function post(base: string, path: string, body?: unknown, token?: string) {
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
-}
 
 async function get(base: string, path: string, token: string) {
   const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });

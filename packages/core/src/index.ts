@@ -68,16 +68,9 @@ export { type ClientIpOptions, clientIp, type IpKeyOptions, ipKey, normalizeIp }
 export { observeRequests } from './http/observe.js';
 export { routeFallback, unroutedAnswer } from './http/route-fallback.js';
 // Kernel
-export {
-  App,
-  type AppFeatures,
-  type AppOptions,
-  type AppState,
-  type BootReport,
-  createApp,
-  type PluginReport,
-} from './kernel/app.js';
+export { App, createApp } from './kernel/app.js';
 export { type HttpConfig, httpConfigSchema, type LogConfig, logConfigSchema } from './kernel/app-config.js';
+export type { AppFeatures, AppOptions, AppState, BootReport, PluginReport } from './kernel/app-types.js';
 export { PHASES, type Phase } from './kernel/phases.js';
 export {
   definePlugin,
@@ -119,8 +112,6 @@ export {
   RateLimiter,
   type RateLimiterOptions,
   RateLimiterToken,
-  type RateLimitMiddlewareOptions,
-  rateLimit,
 } from './ratelimit/limiter.js';
 export { MemoryRateLimitStore } from './ratelimit/memory-store.js';
 export { type RateLimitPluginOptions, rateLimitPlugin } from './ratelimit/plugin.js';
@@ -132,6 +123,7 @@ export type {
   RateLimitWindow,
 } from './ratelimit/policy.js';
 export { RedisRateLimitStore, type RedisRateLimitStoreOptions, type StoreDownMode } from './ratelimit/redis-store.js';
+export { type RateLimitMiddlewareOptions, rateLimit } from './ratelimit/route-guard.js';
 export {
   type RateLimitStore,
   RateLimitStoreToken,

@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
-import { Config, type ConfigOptions } from '../config/index.js';
+import { Config } from '../config/index.js';
 import { requestContext } from '../context/request-context.js';
 import { Container } from '../di/container.js';
 import { errorBoundary } from '../errors/boundary.js';
@@ -14,60 +14,19 @@ import { AccessLogWriter } from '../http/access-log.js';
 import { bodyParser } from '../http/body-parser.js';
 import { observeRequests } from '../http/observe.js';
 import { unroutedAnswer } from '../http/route-fallback.js';
-import { createLogger, flushLogger, type Logger, type LoggerOptions } from '../logging/index.js';
+import { createLogger, flushLogger, type Logger } from '../logging/index.js';
 import { HttpMetrics } from '../metrics/http-metrics.js';
 import { metricsHandler } from '../metrics/metrics-route.js';
-import { createMetricsRegistry, type MetricsRegistryOptions } from '../metrics/registry.js';
+import { createMetricsRegistry } from '../metrics/registry.js';
 import { type HttpConfig, httpConfigSchema, type LogConfig, logConfigSchema } from './app-config.js';
+import type { AppFeatures, AppOptions, AppState, BootReport, PluginReport } from './app-types.js';
 import { sortPlugins } from './graph.js';
 import { type HookName, runHook } from './hooks.js';
 import { DrainableServer } from './http-server.js';
 import { orderByPhase, type Phase, type PhasedMiddleware } from './phases.js';
 import { type HookOptions, isPlugin, type Plugin, type PluginContext } from './plugin.js';
+import { installSignalHandlers } from './signals.js';
 import { ConfigToken, ContainerToken, HealthToken, LoggerToken, MetricsToken } from './tokens.js';
-
-/** Which built-in pieces the kernel wires. All on by default; `createApp({ features: false })` is bare. */
-export interface AppFeatures {
-  requestContext?: boolean;
-  errorBoundary?: boolean;
-  metrics?: boolean;
-  accessLog?: boolean;
-  bodyParser?: boolean;
-  health?: boolean;
-  /** 404 `ROUTE_NOT_FOUND` / 405 with `Allow` for unmatched requests. */
-  routeFallback?: boolean;
-}
-
-export interface AppOptions {
-  /** Service name, in logs and the boot report. */
-  name?: string;
-  /** Config layers, or a ready `Config`. */
-  config?: ConfigOptions | Config;
-  /** A pino logger to use, or options for one (default: from the `log` config section). */
-  logger?: Logger | LoggerOptions;
-  /** Options for the metrics registry. */
-  metrics?: MetricsRegistryOptions;
-  features?: AppFeatures | false;
-}
-
-export type AppState = 'created' | 'starting' | 'started' | 'stopping' | 'stopped' | 'failed';
-
-export interface PluginReport {
-  name: string;
-  order: number;
-  dependsOn: readonly string[];
-  setupMs: number;
-  startMs: number;
-  stopMs?: number;
-}
-
-export interface BootReport {
-  app: string;
-  state: AppState;
-  plugins: PluginReport[];
-  middleware: Array<{ phase: Phase; owner: string; name: string }>;
-  totalMs: number;
-}
 
 interface Registration {
   plugin: Plugin<unknown, z.ZodType | undefined>;
@@ -424,26 +383,7 @@ export class App {
    * signal exits at once. Returns a function that removes the handlers.
    */
   handleSignals(signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): () => void {
-    let stopping = false;
-    const handler = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        this.log.warn({ signal }, 'second signal: exiting now');
-        process.exit(1);
-      }
-      stopping = true;
-      this.log.info({ signal }, 'signal received: stopping');
-      this.stop().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          this.log.error({ err }, 'stop failed');
-          process.exit(1);
-        },
-      );
-    };
-    for (const s of signals) process.on(s, handler);
-    this.#signalCleanup = () => {
-      for (const s of signals) process.off(s, handler);
-    };
+    this.#signalCleanup = installSignalHandlers(signals, this.log, () => this.stop());
     return this.#signalCleanup;
   }
 

@@ -1,6 +1,5 @@
 import type { Context, Middleware } from 'koa';
 import type { Counter, Registry } from 'prom-client';
-import { currentContext } from '../context/request-context.js';
 import { createToken } from '../di/token.js';
 import { clientIp, ipKey } from '../http/client-ip.js';
 import { rateLimitedError } from './errors.js';
@@ -16,16 +15,10 @@ import {
 } from './headers.js';
 import { MemoryRateLimitStore } from './memory-store.js';
 import { type BoundPolicyMetrics, bindPolicyMetrics, requestsCounter } from './metrics.js';
-import {
-  assertPolicyName,
-  BUILTIN_KEYS,
-  ipMatcher,
-  normalizeCost,
-  type RateLimitKeyFn,
-  type RateLimitPolicy,
-} from './policy.js';
+import { BUILTIN_KEYS, ipMatcher, normalizeCost, type RateLimitKeyFn, type RateLimitPolicy } from './policy.js';
 import type { RateLimitStore, WindowCounter, WindowState } from './store.js';
-import { ceilSeconds, windowLabel, windowSeconds } from './window.js';
+import { validatePolicy, windowsOf } from './validate-policy.js';
+import { ceilSeconds, windowLabel } from './window.js';
 
 export interface RateLimiterOptions {
   /** Where counts live. Default: a new `MemoryRateLimitStore` (this process only). */
@@ -96,42 +89,6 @@ function fnId(fn: object): number {
     fnIds.set(fn, id);
   }
   return id;
-}
-
-/** Windows of a policy input, validated: `limit` + `window`, or `windows`. */
-function windowsOf(policy: RateLimitPolicy): Array<{ limit: number; seconds: number }> {
-  const list =
-    policy.windows ??
-    (policy.limit !== undefined || policy.window !== undefined ? [{ limit: policy.limit, window: policy.window }] : []);
-  if (list.length === 0) throw new TypeError(`Rate limit policy "${policy.name}" needs limit and window, or windows`);
-  if (policy.windows && (policy.limit !== undefined || policy.window !== undefined)) {
-    throw new TypeError(`Rate limit policy "${policy.name}": give limit + window, or windows, not both`);
-  }
-  const out = list.map((w) => {
-    if (!Number.isInteger(w.limit) || (w.limit as number) < 1) {
-      throw new TypeError(`Rate limit policy "${policy.name}": limit must be a whole number ≥ 1 (got ${w.limit})`);
-    }
-    if (w.window === undefined) throw new TypeError(`Rate limit policy "${policy.name}": a window is missing`);
-    return { limit: w.limit as number, seconds: windowSeconds(w.window) };
-  });
-  if (new Set(out.map((w) => w.seconds)).size !== out.length) {
-    throw new TypeError(`Rate limit policy "${policy.name}": two windows have the same length`);
-  }
-  return out;
-}
-
-/** Validate a policy without building anything (so a bad guard fails when the route is declared). */
-export function validatePolicy(policy: RateLimitPolicy): void {
-  assertPolicyName(policy.name);
-  windowsOf(policy);
-  const { cost } = policy;
-  if (typeof cost === 'number' && !(Number.isInteger(cost) && cost >= 0)) {
-    throw new TypeError(`Rate limit policy "${policy.name}": cost must be a whole number ≥ 0 (got ${cost})`);
-  }
-  if (typeof policy.key === 'string' && policy.key !== 'ip' && !(policy.key in BUILTIN_KEYS)) {
-    throw new TypeError(`Rate limit policy "${policy.name}": unknown key ${JSON.stringify(policy.key)}`);
-  }
-  if (policy.allow?.ips) ipMatcher(policy.allow.ips);
 }
 
 /** Same name and same settings (functions by identity): two guards may then share the policy. */
@@ -453,46 +410,3 @@ export class RateLimiter {
 
 /** The app's rate limiter (registered by `rateLimitPlugin`). */
 export const RateLimiterToken = createToken<RateLimiter>('RateLimiter', { global: true });
-
-export interface RateLimitMiddlewareOptions extends RateLimiterOptions {
-  /** Use this limiter. Default: the app's (`RateLimiterToken`) when there is one, else a new one with these options. */
-  limiter?: RateLimiter;
-}
-
-/** The app limiter from the request's DI scope, if the kernel (or your own wiring) registered one. */
-function appLimiter(ctx: Context): RateLimiter | undefined {
-  const rc = ctx.state.requestContext ?? currentContext();
-  if (rc === undefined) return undefined;
-  try {
-    return rc.container.resolveOptional(RateLimiterToken);
-  } catch {
-    // requestContext() was set up without a container: there is no app limiter.
-    return undefined;
-  }
-}
-
-/**
- * Rate-limit middleware, e.g. a guard on one route. In a koaforge app it uses the app's limiter
- * (so its store, Redis included, its metrics and trusted proxies); on plain Koa it makes its own
- * with `options` (memory store by default). The app limiter is looked up on the first request.
- *
- * @example
- * router.post('/login', rateLimit({ name: 'login', limit: 5, window: '1m' }), login);
- * app.use(rateLimit({ name: 'per-ip', limit: 100, window: '1m' }, { trustedProxyHops: 1 }));
- */
-export function rateLimit(
-  policy: RateLimitPolicy | string | ReadonlyArray<RateLimitPolicy | string>,
-  options: RateLimitMiddlewareOptions = {},
-): Middleware {
-  const list: Array<RateLimitPolicy | string> = Array.isArray(policy)
-    ? [...(policy as ReadonlyArray<RateLimitPolicy | string>)]
-    : [policy as RateLimitPolicy | string];
-  const { limiter, ...limiterOptions } = options;
-  if (limiter !== undefined) return limiter.middleware(...list);
-  for (const p of list) if (typeof p !== 'string') validatePolicy(p);
-  let bound: Middleware | undefined;
-  return function rateLimitGuard(ctx, next) {
-    if (bound === undefined) bound = (appLimiter(ctx) ?? new RateLimiter(limiterOptions)).middleware(...list);
-    return bound(ctx, next);
-  };
-}

@@ -7,8 +7,9 @@ import { requestContext } from '../../src/context/request-context.js';
 import { errorBoundary } from '../../src/errors/boundary.js';
 import { createLogger } from '../../src/logging/index.js';
 import { createMetricsRegistry } from '../../src/metrics/registry.js';
-import { RateLimiter, type RateLimiterOptions, rateLimit } from '../../src/ratelimit/limiter.js';
+import { RateLimiter, type RateLimiterOptions } from '../../src/ratelimit/limiter.js';
 import type { RateLimitPolicy } from '../../src/ratelimit/policy.js';
+import { rateLimit } from '../../src/ratelimit/route-guard.js';
 import { logSink } from '../helpers.js';
 
 const servers: Server[] = [];
