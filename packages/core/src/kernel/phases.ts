@@ -6,12 +6,13 @@ import type { Middleware } from 'koa';
  * - `context`: request id, AsyncLocalStorage context
  * - `observe`: metrics, access log (they see the final status, after the error boundary)
  * - `error`: the problem+json error boundary
- * - `tenant`: tenant resolution
- * - `authenticate`: credentials → principal
+ * - `authenticate`: credentials → principal (optional by default: routes and guards decide)
+ * - `tenant`: tenant resolution, after authentication so that the principal's tenant decides and
+ *   unauthenticated hints (header, subdomain, path) can be checked against it
  * - `limit`: rate limits and quotas (after identity, so they can key by tenant or user)
  * - `routes`: body parsing, then the router
  */
-export const PHASES = ['context', 'observe', 'error', 'tenant', 'authenticate', 'limit', 'routes'] as const;
+export const PHASES = ['context', 'observe', 'error', 'authenticate', 'tenant', 'limit', 'routes'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface PhasedMiddleware {

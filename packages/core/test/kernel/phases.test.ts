@@ -43,7 +43,7 @@ describe('phases', () => {
     const base = await listen(app);
     const res = await fetch(`${base}/x`);
     expect(res.status).toBe(200);
-    expect(seen).toEqual(['observe-has-context', 'tenant', 'authenticate', 'limit-1', 'limit-2', 'routes']);
+    expect(seen).toEqual(['observe-has-context', 'authenticate', 'tenant', 'limit-1', 'limit-2', 'routes']);
     const phases = app.bootReport().middleware.map((m) => `${m.phase}:${m.owner}`);
     expect(phases[0]).toBe('context:core');
     expect(phases.indexOf('error:core')).toBeLessThan(phases.indexOf('tenant:late-registered-early-phase'));
