@@ -4,7 +4,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-export const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
+// BENCH_RESULTS_DIR: write somewhere else (a smoke run of a suite must not replace the committed results).
+export const resultsDir = process.env.BENCH_RESULTS_DIR
+  ? `${process.env.BENCH_RESULTS_DIR.replace(/\/$/, '')}/`
+  : fileURLToPath(new URL('../results/', import.meta.url));
 
 export const median = (xs) => {
   const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
@@ -53,7 +56,7 @@ export function writeResults(name, json, markdown) {
   writeFileSync(`${resultsDir}${name}.json`, `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(`${resultsDir}${name}.md`, `${markdown}\n`);
   console.log(`\n${markdown}\n`);
-  console.log(`wrote bench/results/${name}.json and bench/results/${name}.md`);
+  console.log(`wrote ${resultsDir}${name}.json and ${name}.md`);
 }
 
 export const progress = (msg) => console.log(`  ${msg}`);

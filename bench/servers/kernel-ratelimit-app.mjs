@@ -2,12 +2,9 @@
 // limit when RATELIMIT_STORE is `memory` or `redis` (`none`: no rate limiting, the baseline).
 // The limit is far above what the load generator can send, so every request is admitted and the
 // measurement is the cost of checking, not of answering 429s.
-// KOAFORGE_CORE_ENTRY: where to import core from (bench/suites/ratelimit.mjs passes dist, or a
-// bundle of src while dist does not export the rate limit plugin yet).
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const { createApp, rateLimitPlugin, redisPlugin } = await import(process.env.KOAFORGE_CORE_ENTRY ?? '@koaforge/core');
+import { createApp, rateLimitPlugin, redisPlugin } from '@koaforge/core';
 
 const store = process.env.RATELIMIT_STORE ?? 'none';
 const limit = Number(process.env.RATELIMIT_LIMIT ?? 1_000_000_000);

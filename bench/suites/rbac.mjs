@@ -2,9 +2,8 @@
 // inherited roles, wildcard grants, a deny in play, an API key limited by scopes, a refusal), the
 // route guard's decision path and the async Authorizer.can. Target: ≥ 1M checks/s for every
 // synchronous check.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { distEntry } from '../lib/compare.mjs';
 import { environment, median, progress, round, table, writeResults } from '../lib/report.mjs';
 import { num } from '../lib/settings.mjs';
 
@@ -18,42 +17,6 @@ const config = {
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const authDir = here('../../packages/auth/');
-const tmpEntry = here(`../.tmp/rbac-entry-${process.pid}.mjs`);
-
-/**
- * packages/auth/dist when it exports the RBAC classes, else a bundle of packages/auth/src/rbac
- * (dependencies, @koaforge/core included, stay external and come from node_modules).
- */
-async function rbacEntry() {
-  const dist = join(authDir, 'dist/index.js');
-  const needed = ['RoleGraph', 'Authorizer', 'createGuards'];
-  if (existsSync(dist) && needed.every((n) => readFileSync(dist, 'utf8').includes(n))) {
-    return { url: pathToFileURL(dist).href, from: 'packages/auth/dist' };
-  }
-  const { build } = await import('esbuild');
-  mkdirSync(here('../.tmp/'), { recursive: true });
-  await build({
-    stdin: {
-      contents: [
-        "export { RoleGraph } from './src/rbac/role-graph.ts';",
-        "export { Authorizer } from './src/rbac/authorizer.ts';",
-        "export { createGuards } from './src/rbac/guards.ts';",
-        "export { parsePermission } from './src/rbac/permission.ts';",
-      ].join('\n'),
-      resolveDir: authDir,
-      loader: 'ts',
-      sourcefile: 'rbac-bench-entry.ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: tmpEntry,
-    logLevel: 'silent',
-  });
-  return { url: pathToFileURL(tmpEntry).href, from: 'bundle of packages/auth/src/rbac (dist does not export it yet)' };
-}
 
 const ROLES = [
   { name: 'admin', allow: ['*'] },
@@ -143,13 +106,7 @@ async function guardCase(rbac) {
 }
 
 export async function run() {
-  const entry = await rbacEntry();
-  let rbac;
-  try {
-    rbac = await import(entry.url);
-  } finally {
-    rmSync(tmpEntry, { force: true });
-  }
+  const rbac = await import(distEntry(authDir, ['RoleGraph', 'Authorizer', 'createGuards', 'parsePermission']));
   const { sync } = cases(rbac);
   for (const c of sync) {
     const got = c.fn(0);
@@ -186,11 +143,11 @@ export async function run() {
       pass: slowest >= config.targetChecksPerSec,
     },
   ];
-  const env = environment({ rbacFrom: entry.from });
+  const env = environment();
   const md = [
     '## rbac — permission checks per second',
     '',
-    `${env.date} · Node ${env.node} · ${env.cores} × ${env.cpu} · load ${env.loadavg.join(' ')} · RBAC from ${env.rbacFrom}`,
+    `${env.date} · Node ${env.node} · ${env.cores} × ${env.cpu} · load ${env.loadavg.join(' ')}`,
     `${ROLES.length} roles; median of ${config.rounds} rounds of ${config.iterations.toLocaleString('en')} checks (async rows: half as many, each awaited)`,
     '',
     table(

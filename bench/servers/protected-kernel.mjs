@@ -4,8 +4,9 @@
 // request) and the RBAC guard `requirePermission('users:read')` on the route.
 // AUTH_MODE=none: the same server without auth, the baseline. `uncached`: the verified-token cache
 // is off (`cacheSize: 0`), so every request pays for the signature and the claim checks.
-// KOAFORGE_AUTH_ENTRY: where to import auth from (bench/suites/auth.mjs passes packages/auth/dist,
-// or a bundle of src while dist does not export the token services yet). BENCH_AUTH_SECRET,
+// TENANT=1 adds @koaforge/tenant's resolver (tenant from the principal, `X-Tenant-Id` checked
+// against it, registry lookup) in the tenant phase: the cost the tenant suite measures.
+// BENCH_AUTH_SECRET,
 // BENCH_AUTH_ISSUER, BENCH_AUTH_AUDIENCE: the key and claims the suite signs its token with.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ const hello = (ctx) => {
 if (mode === 'none') {
   app.router.get('/hello', hello);
 } else {
-  const auth = await import(process.env.KOAFORGE_AUTH_ENTRY);
+  const auth = await import('@koaforge/auth');
   const keys = new auth.SigningKeyRing({
     algorithms: ['HS256'],
     activeKid: 'bench',
