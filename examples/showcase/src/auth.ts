@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ShowcaseSettings } from './settings.js';
+import type { OAuthSettings, ShowcaseSettings } from './settings.js';
 
 /**
  * Signs the showcase's access tokens when `AUTH_SECRET` is unset, outside production only. Fixed
@@ -41,5 +41,29 @@ export function showcaseAuthConfig(settings: ShowcaseSettings): Record<string, u
     reset: { origin: settings.publicUrl },
     mailer: { from: settings.mailFrom, ...(settings.smtpUrl === undefined ? {} : { smtpUrl: settings.smtpUrl }) },
     mfa: { issuer: 'koaforge showcase', keys: { v1: settings.mfaKey ?? DEMO_MFA_KEY } },
+    ...(settings.oauth === undefined ? {} : { oauth: showcaseOAuthConfig(settings, settings.oauth) }),
+  };
+}
+
+/**
+ * "Sign in with <provider>" for one OpenID Connect provider. Accounts are never created here:
+ * a provider identity signs in to the seeded (or admin-made) account it is linked to, or whose
+ * e-mail the provider verified. An `http:` issuer (a local IdP) is accepted outside production only.
+ */
+export function showcaseOAuthConfig(settings: ShowcaseSettings, oauth: OAuthSettings): Record<string, unknown> {
+  return {
+    publicUrl: settings.publicUrl,
+    returnTo: { allowed: oauth.allowedReturnTo },
+    allowSignup: false,
+    providers: [
+      {
+        type: 'oidc',
+        id: oauth.providerId,
+        issuer: oauth.issuer,
+        clientId: oauth.clientId,
+        clientSecret: oauth.clientSecret,
+        ...(!settings.production && oauth.issuer.startsWith('http:') ? { allowInsecureRequests: true } : {}),
+      },
+    ],
   };
 }

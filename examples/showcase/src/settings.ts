@@ -16,8 +16,44 @@ export interface ShowcaseSettings {
   authSecret: string | undefined;
   /** `MFA_KEY`: 32 bytes (hex or base64) sealing TOTP secrets; required in production. */
   mfaKey: string | undefined;
-  /** `PUBLIC_URL`: origin of links in mail (password reset). Default `http://HOST:PORT`. */
+  /** `PUBLIC_URL`: origin of links in mail (password reset) and of OAuth redirect URIs. Default `http://HOST:PORT`. */
   publicUrl: string;
+  /** OAuth/OIDC sign-in, when `OAUTH_ISSUER`, `OAUTH_CLIENT_ID` and `OAUTH_CLIENT_SECRET` are all set. */
+  oauth: OAuthSettings | undefined;
+}
+
+/** One OpenID Connect provider for "sign in with …" (showcase README "OAuth sign-in"). */
+export interface OAuthSettings {
+  /** `OAUTH_ISSUER`: the provider's issuer URL (discovery at `/.well-known/openid-configuration`). */
+  issuer: string;
+  /** `OAUTH_CLIENT_ID`. */
+  clientId: string;
+  /** `OAUTH_CLIENT_SECRET`. */
+  clientSecret: string;
+  /** `OAUTH_PROVIDER_ID`: the route segment (`/api/v1/auth/oauth/<id>/start`). Default `sso`. */
+  providerId: string;
+  /** `OAUTH_RETURN_TO`: comma-separated absolute URLs (or `https://host/*`) users may be sent back to, besides same-origin paths. */
+  allowedReturnTo: string[];
+}
+
+function readOAuth(env: Record<string, string | undefined>): OAuthSettings | undefined {
+  const issuer = env.OAUTH_ISSUER || undefined;
+  const clientId = env.OAUTH_CLIENT_ID || undefined;
+  const clientSecret = env.OAUTH_CLIENT_SECRET || undefined;
+  if (issuer === undefined && clientId === undefined && clientSecret === undefined) return undefined;
+  if (issuer === undefined || clientId === undefined || clientSecret === undefined) {
+    throw new Error('OAUTH_ISSUER, OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET go together: set all three or none');
+  }
+  return {
+    issuer,
+    clientId,
+    clientSecret,
+    providerId: env.OAUTH_PROVIDER_ID || 'sso',
+    allowedReturnTo: (env.OAUTH_RETURN_TO ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+  };
 }
 
 export function readSettings(env: Record<string, string | undefined> = process.env): ShowcaseSettings {
@@ -37,5 +73,6 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     authSecret: env.AUTH_SECRET || undefined,
     mfaKey: env.MFA_KEY || undefined,
     publicUrl: env.PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    oauth: readOAuth(env),
   };
 }

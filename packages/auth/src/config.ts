@@ -1,6 +1,6 @@
 import { secret } from '@koaforge/core';
 import { z } from 'zod';
-import { oauthProviderConfigSchema } from './oauth/providers/provider-config.js';
+import { oauthConfigSchema } from './oauth/oauth-config.js';
 import { SUPPORTED_ALGORITHMS } from './tokens/algorithms.js';
 
 const algorithm = z.enum(SUPPORTED_ALGORITHMS);
@@ -129,7 +129,8 @@ export const authConfigSchema = z.object({
       maxInvalidPerIp: z.number().int().min(1).default(20),
     })
     .prefault({}),
-  oauth: z.object({ providers: z.array(oauthProviderConfigSchema).default([]) }).optional(),
+  /** OAuth2 / OIDC sign-in, mounted when `providers` is not empty (see `oauthConfigSchema`). */
+  oauth: oauthConfigSchema.optional(),
 });
 
 export type AuthConfig = z.output<typeof authConfigSchema>;

@@ -60,6 +60,21 @@ export const AuthErrors = defineErrors({
     message: 'The redirect target is not allowed',
     title: 'Redirect not allowed',
   },
+  AUTH_OAUTH_DENIED: {
+    status: 403,
+    message: 'The sign-in was cancelled or refused at the identity provider',
+    title: 'OAuth sign-in denied',
+  },
+  AUTH_OAUTH_GRANT_INVALID: {
+    status: 400,
+    message: 'The identity provider refused the authorization code; sign in again',
+    title: 'Invalid OAuth grant',
+  },
+  AUTH_OAUTH_CODE_INVALID: {
+    status: 400,
+    message: 'The sign-in code is invalid, used or expired; sign in again',
+    title: 'Invalid sign-in code',
+  },
   AUTH_OAUTH_FAILED: { status: 502, message: 'The identity provider sign-in failed', title: 'OAuth failed' },
   AUTH_OAUTH_EMAIL_UNVERIFIED: {
     status: 409,

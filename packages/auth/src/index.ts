@@ -47,7 +47,22 @@ export {
   type OAuthLinkContext,
   type OAuthLinkResult,
 } from './oauth/account-linker.js';
-export { type OAuthCompletion, OAuthFlow, type OAuthFlowOptions, type OAuthStart } from './oauth/oauth-flow.js';
+export {
+  decodeHandoffGrant,
+  type IssuedHandoff,
+  OAuthHandoff,
+  type OAuthHandoffGrant,
+  type OAuthHandoffOptions,
+  type OAuthHandoffStore,
+} from './oauth/handoff.js';
+export { type OAuthConfig, oauthConfigSchema } from './oauth/oauth-config.js';
+export {
+  type OAuthCompletion,
+  OAuthFlow,
+  type OAuthFlowOptions,
+  type OAuthStart,
+  type OAuthStartExtras,
+} from './oauth/oauth-flow.js';
 export type { AuthorizationRequest, CallbackRequest, OAuthIdentity, OAuthProvider } from './oauth/provider.js';
 export { GITHUB_ENDPOINTS, type GitHubProviderOptions, githubProvider } from './oauth/providers/github.js';
 export { GOOGLE_ISSUER, type GoogleProviderOptions, googleProvider } from './oauth/providers/google.js';
@@ -65,8 +80,16 @@ export {
   type OAuthLoginResult,
   type OAuthRoutesOptions,
 } from './oauth/routes.js';
-export { MemoryOAuthTransactionStore, type MemoryOAuthTransactionStoreOptions } from './oauth/stores/memory.js';
-export { RedisOAuthTransactionStore, type RedisOAuthTransactionStoreOptions } from './oauth/stores/redis.js';
+export {
+  MemoryOAuthHandoffStore,
+  MemoryOAuthTransactionStore,
+  type MemoryOAuthTransactionStoreOptions,
+} from './oauth/stores/memory.js';
+export {
+  RedisOAuthHandoffStore,
+  RedisOAuthTransactionStore,
+  type RedisOAuthTransactionStoreOptions,
+} from './oauth/stores/redis.js';
 export type { OAuthTransaction, OAuthTransactionStore } from './oauth/transaction.js';
 // Passwords and reset
 export {
@@ -127,6 +150,7 @@ export {
   mountAuthRoutes,
   mountDevMailbox,
 } from './routes/index.js';
+export { mountOAuthSignIn, OAUTH_CODE_PARAM, type OAuthSignIn, type OAuthSignInOptions } from './routes/oauth.js';
 export { MemoryRefreshTokenStore } from './sessions/memory-refresh-token-store.js';
 export { MemoryRevocationStore } from './sessions/memory-revocation-store.js';
 export { MemorySessionStore } from './sessions/memory-session-store.js';

@@ -12,6 +12,7 @@ import type { Mailer } from './mailer/mailer.js';
 import type { RoleStore } from './rbac/role-store.js';
 import { mountDevMailbox } from './routes/dev-mailbox.js';
 import { mountAuthRoutes } from './routes/index.js';
+import { mountOAuthSignIn } from './routes/oauth.js';
 import { MemoryUserStore } from './users/memory-user-store.js';
 import type { UserStore } from './users/user-store.js';
 import { registerAuthServices } from './wiring/register.js';
@@ -28,7 +29,10 @@ export interface AuthPluginOptions {
   roleStore?: RoleStore;
   /** Refuse development fallbacks (random keys) and hide `/dev/mailbox`. Default: `NODE_ENV === 'production'`. */
   production?: boolean;
-  /** Mount the HTTP endpoints (`/api/v1/auth/*`, `/api/v1/me`, `/api/v1/api-keys`, `/api/v1/users`). Default true. */
+  /**
+   * Mount the HTTP endpoints (`/api/v1/auth/*`, `/api/v1/me`, `/api/v1/api-keys`, `/api/v1/users`,
+   * and OAuth sign-in when `auth.oauth.providers` is set). Default true.
+   */
   routes?: boolean;
   /** Prefix of those endpoints. Default `/api/v1`. */
   prefix?: string;
@@ -38,7 +42,8 @@ export interface AuthPluginOptions {
  * Authentication and authorization on the kernel. Builds stores (memory, or Redis when the app has
  * a `RedisConnectionToken`), the auth services, registers them under typed tokens and as core's
  * `AuthenticatorToken`, authenticates every request (Bearer or `X-Api-Key`, optional: routes and
- * guards decide) in phase `authenticate`, and mounts the endpoints.
+ * guards decide) in phase `authenticate`, and mounts the endpoints — OAuth/OIDC sign-in too when
+ * `auth.oauth.providers` is configured (one-time code hand-off, `POST /api/v1/auth/oauth/exchange`).
  *
  * @example
  * app.register(redisPlugin);        // optional: share sessions, revocations and keys
@@ -72,13 +77,25 @@ export const authPlugin = definePlugin<AuthPluginOptions | undefined, typeof aut
     container.register(AuthenticatorToken, { useValue: services.authenticator });
 
     ctx.use(authenticate({ authenticator: services.authenticator, optional: true }), { phase: 'authenticate' });
+    const oauth = ctx.config.oauth;
     if (options.routes !== false) {
-      mountAuthRoutes(ctx.router, { services, trustedProxyHops, prefix: options.prefix ?? '/api/v1' });
+      const prefix = options.prefix ?? '/api/v1';
+      mountAuthRoutes(ctx.router, { services, trustedProxyHops, prefix });
       if (!production && services.outbox !== undefined) mountDevMailbox(ctx.router, services.outbox);
-    }
-
-    if ((ctx.config.oauth?.providers.length ?? 0) > 0) {
-      ctx.log.warn('auth.oauth.providers is set but authPlugin does not mount OAuth sign-in yet: use mountOAuthRoutes');
+      if (oauth !== undefined && oauth.providers.length > 0) {
+        const { flow } = mountOAuthSignIn(ctx.router, prefix, {
+          services,
+          trustedProxyHops,
+          config: oauth,
+          publicUrl: ctx.config.reset.origin,
+          transactions: stores.oauthTransactions,
+          handoffs: stores.oauthHandoffs,
+        });
+        ctx.log.info(
+          { providers: flow.providerIds, callbacks: flow.providerIds.map((id) => flow.redirectUri(id)) },
+          'auth: OAuth sign-in mounted',
+        );
+      }
     }
 
     // The dummy hash (equal timing for unknown e-mails) is started at boot on libuv's thread pool

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { CoreErrors } from '@koaforge/core';
 import * as client from 'openid-client';
 import { AuthErrors } from '../errors.js';
 import type { OAuthIdentity, OAuthProvider } from './provider.js';
@@ -34,12 +35,35 @@ export interface OAuthStart {
   readonly maxAgeSeconds: number;
 }
 
+/** What `/start` may add to a transaction besides the return target. */
+export interface OAuthStartExtras {
+  /** A tenant id (1–128 of `[A-Za-z0-9._:-]`) scoping the account lookup; else 422 `VALIDATION_FAILED`. */
+  tenantId?: unknown;
+  /** The client app's PKCE S256 challenge (43 base64url characters); else 422 `VALIDATION_FAILED`. */
+  clientChallenge?: unknown;
+}
+
 export interface OAuthCompletion {
   readonly identity: OAuthIdentity;
   readonly returnTo: string;
+  readonly tenantId?: string;
+  readonly clientChallenge?: string;
 }
 
 const TRANSACTION_ID = /^[A-Za-z0-9_-]{43}$/;
+const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+/**
+ * Error answers (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6) that mean the user, not the provider, said
+ * no: cancelled, or could not or would not sign in or consent. Everything else is the provider's.
+ */
+const DENIED = new Set([
+  'access_denied',
+  'login_required',
+  'consent_required',
+  'interaction_required',
+  'account_selection_required',
+]);
 const PREFIX = /^(?:\/[A-Za-z0-9._~-]+)*$/;
 const MAX_STATE_LENGTH = 512;
 
@@ -49,6 +73,22 @@ function digest(value: string): Buffer {
 
 function stateInvalid(): Error {
   return AuthErrors.AUTH_OAUTH_STATE_INVALID();
+}
+
+function optionalParam(value: unknown, pattern: RegExp, name: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'string' && pattern.test(value)) return value;
+  throw CoreErrors.VALIDATION_FAILED(undefined, {
+    details: { issues: [{ path: name, code: 'invalid_format', message: `${name} is malformed` }] },
+  });
+}
+
+/** The provider's error answer on the callback, once state has proven it ours. */
+function providerRefusal(error: string): Error {
+  if (DENIED.has(error)) return AuthErrors.AUTH_OAUTH_DENIED();
+  // Only a bounded, printable code reaches the log message.
+  const shown = /^[\x20-\x7e]{1,64}$/.test(error) ? error : '(malformed)';
+  return AuthErrors.AUTH_OAUTH_FAILED(`the provider answered error "${shown}"`);
 }
 
 /** Origin and path (without trailing slash; `''` at the root) of the public URL. */
@@ -126,10 +166,12 @@ export class OAuthFlow {
   }
 
   /** Begin a sign-in. The return target is checked first, so a refused one leaves nothing stored. */
-  async start(providerId: string, rawReturnTo?: unknown): Promise<OAuthStart> {
+  async start(providerId: string, rawReturnTo?: unknown, extras: OAuthStartExtras = {}): Promise<OAuthStart> {
     const provider = this.#providers.get(providerId);
     if (provider === undefined) throw AuthErrors.AUTH_CONFIG_INVALID(`No OAuth provider "${providerId}"`);
     const returnTo = this.#returnTo(rawReturnTo);
+    const tenantId = optionalParam(extras.tenantId, TENANT_ID, 'tenant');
+    const clientChallenge = optionalParam(extras.clientChallenge, CHALLENGE, 'codeChallenge');
     const transactionId = randomBytes(32).toString('base64url');
     const codeVerifier = client.randomPKCECodeVerifier();
     const tx: OAuthTransaction = {
@@ -140,6 +182,8 @@ export class OAuthFlow {
       codeVerifier,
       returnTo,
       createdAt: this.#now(),
+      ...(tenantId === undefined ? {} : { tenantId }),
+      ...(clientChallenge === undefined ? {} : { clientChallenge }),
     };
     const url = await provider.authorizationUrl({
       redirectUri: this.redirectUri(provider.id),
@@ -154,8 +198,10 @@ export class OAuthFlow {
   /**
    * Complete a sign-in from the callback's query and the cookie's transaction id. The transaction
    * is consumed before anything is compared, so every callback — good, forged or replayed — uses
-   * it up. Missing, unknown, expired, used, other-provider or wrong-state → `AUTH_OAUTH_STATE_INVALID`;
-   * anything the provider gets wrong → `AUTH_OAUTH_FAILED`.
+   * it up. Missing, unknown, expired, used, other-provider or wrong-state → `AUTH_OAUTH_STATE_INVALID`
+   * (400); the user cancelled or refused at the provider → `AUTH_OAUTH_DENIED` (403); the provider
+   * refused the code → `AUTH_OAUTH_GRANT_INVALID` (400); anything the provider gets wrong →
+   * `AUTH_OAUTH_FAILED` (502).
    */
   async finish(
     providerId: string,
@@ -174,7 +220,14 @@ export class OAuthFlow {
     if (states.length !== 1 || state === undefined || state.length > MAX_STATE_LENGTH) throw stateInvalid();
     // Compare digests: equal length for timingSafeEqual, and no timing hint about the stored state.
     if (!timingSafeEqual(digest(state), digest(tx.state))) throw stateInvalid();
+    const error = params.get('error');
+    if (error !== null) throw providerRefusal(error);
     const identity = await provider.identify({ redirectUri: this.redirectUri(provider.id), params, transaction: tx });
-    return { identity, returnTo: tx.returnTo };
+    return {
+      identity,
+      returnTo: tx.returnTo,
+      ...(tx.tenantId === undefined ? {} : { tenantId: tx.tenantId }),
+      ...(tx.clientChallenge === undefined ? {} : { clientChallenge: tx.clientChallenge }),
+    };
   }
 }

@@ -1,3 +1,5 @@
+import { isKoaforgeError } from '@koaforge/core';
+import { ResponseBodyError } from 'openid-client';
 import { AuthErrors } from '../errors.js';
 import type { OAuthTransaction } from './transaction.js';
 
@@ -66,12 +68,35 @@ export function oauthFailed(message: string, cause?: unknown) {
   return AuthErrors.AUTH_OAUTH_FAILED(message, cause === undefined ? undefined : { cause });
 }
 
-/** Run a provider step, turning any non-koaforge failure into `AUTH_OAUTH_FAILED`. */
+/**
+ * Token-endpoint answers that refuse the code itself (RFC 6749 §5.2 `invalid_grant`; GitHub's
+ * `bad_verification_code`): an expired, used or altered code, or a PKCE verifier that does not
+ * match. The request was wrong, not the provider: a 4xx the user fixes by signing in again.
+ */
+const REFUSED_GRANT = new Set(['invalid_grant', 'bad_verification_code']);
+
+/**
+ * `AUTH_OAUTH_GRANT_INVALID` (400). Its client-facing message is the catalogue's; `message` and the
+ * provider's answer stay in the cause, for logs only.
+ */
+export function grantRefused(message: string, cause?: unknown) {
+  return AuthErrors.AUTH_OAUTH_GRANT_INVALID(undefined, {
+    cause: new Error(message, cause === undefined ? undefined : { cause }),
+  });
+}
+
+/**
+ * Run a provider step: koaforge errors pass through, a refused grant becomes
+ * `AUTH_OAUTH_GRANT_INVALID` (400) and any other failure `AUTH_OAUTH_FAILED` (502).
+ */
 export async function providerStep<T>(what: string, step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (err) {
-    if (AuthErrors.AUTH_OAUTH_FAILED.is(err)) throw err;
+    if (isKoaforgeError(err)) throw err;
+    if (err instanceof ResponseBodyError && REFUSED_GRANT.has(err.error)) {
+      throw grantRefused(`${what}: the provider refused the code`, err);
+    }
     throw oauthFailed(`${what} failed`, err);
   }
 }

@@ -1,14 +1,19 @@
 import type Router from '@koa/router';
-import { isKoaforgeError } from '@koaforge/core';
+import { CoreErrors, isKoaforgeError } from '@koaforge/core';
 import type { Context } from 'koa';
 import type { AuditRecorder } from '../audit/audit-event.js';
-import type { OAuthFlow } from './oauth-flow.js';
+import type { OAuthCompletion, OAuthFlow, OAuthStartExtras } from './oauth-flow.js';
 import type { OAuthIdentity } from './provider.js';
 
 /** What `onLogin` may answer. */
 export interface OAuthLoginResult {
   /** Send the user here instead of the transaction's return target (checked by the same policy). */
   returnTo?: string;
+  /**
+   * Parameters added to the target's fragment after the policy check (a one-time code): the
+   * fragment stays in the browser, out of server logs and `Referer` headers.
+   */
+  fragment?: Record<string, string>;
 }
 
 export interface OAuthCookieOptions {
@@ -27,8 +32,17 @@ export interface OAuthRoutesOptions {
    * Called with the verified identity before the redirect: link or create the account (see
    * `OAuthAccountLinker`) and start the session here. Throw to refuse the sign-in.
    */
-  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing is the common case
-  onLogin: (identity: OAuthIdentity, ctx: Context) => Promise<OAuthLoginResult | void> | OAuthLoginResult | void;
+  onLogin: (
+    identity: OAuthIdentity,
+    ctx: Context,
+    completion: OAuthCompletion,
+    // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing is the common case
+  ) => Promise<OAuthLoginResult | void> | OAuthLoginResult | void;
+  /**
+   * What `/start` stores in the transaction besides the return target. Default: `?tenant=` and
+   * `?codeChallenge=` (with `codeChallengeMethod` absent or `S256`).
+   */
+  startExtras?: (ctx: Context) => OAuthStartExtras;
   cookie?: OAuthCookieOptions;
   /** Records `oauth.login` failures (bad state, provider errors). */
   audit?: AuditRecorder;
@@ -39,10 +53,31 @@ export interface OAuthRoutesOptions {
   onError?: (err: unknown, ctx: Context) => Promise<void> | void;
 }
 
-function serializeCookie(name: string, value: string, path: string, maxAge: number, secure: boolean): string {
+/** A `Set-Cookie` value for the OAuth cookies (transaction, hand-off). */
+export function serializeCookie(name: string, value: string, path: string, maxAge: number, secure: boolean): string {
   // HttpOnly: scripts never see the transaction id. SameSite=Lax: sent on the provider's top-level
   // GET redirect back to us, not on cross-site subrequests. Path: only the OAuth routes get it.
   return `${name}=${value}; Path=${path}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+}
+
+/** `?tenant=` and `?codeChallenge=` (`codeChallengeMethod` absent or `S256`, else 422). */
+export function defaultStartExtras(ctx: Context): OAuthStartExtras {
+  const method = ctx.query.codeChallengeMethod;
+  if (method !== undefined && method !== 'S256') {
+    throw CoreErrors.VALIDATION_FAILED(undefined, {
+      details: { issues: [{ path: 'codeChallengeMethod', code: 'invalid_value', message: 'only S256 is supported' }] },
+    });
+  }
+  return { tenantId: ctx.query.tenant, clientChallenge: ctx.query.codeChallenge };
+}
+
+/** `target` with `params` appended to its fragment (after any fragment it already has). */
+export function withFragment(target: string, params: Record<string, string> | undefined): string {
+  if (params === undefined || Object.keys(params).length === 0) return target;
+  const hash = target.indexOf('#');
+  const base = hash < 0 ? target : target.slice(0, hash);
+  const existing = hash < 0 ? '' : target.slice(hash + 1);
+  return `${base}#${existing === '' ? '' : `${existing}&`}${new URLSearchParams(params).toString()}`;
 }
 
 /**
@@ -55,14 +90,15 @@ function serializeCookie(name: string, value: string, path: string, maxAge: numb
  * const flow = new OAuthFlow({ providers: [google, github], publicUrl: 'https://app.example.com' });
  * mountOAuthRoutes(router, {
  *   flow,
- *   onLogin: async (identity, ctx) => {
- *     const { user } = await linker.link(identity);
- *     await sessions.start(ctx, user);
+ *   onLogin: async (identity, ctx, { tenantId }) => {
+ *     const { user } = await linker.resolve(identity, { tenantId });
+ *     // hand the sign-in to the app: see OAuthHandoff (authPlugin does this for you)
  *   },
  * });
  */
 export function mountOAuthRoutes(router: Router, options: OAuthRoutesOptions): void {
   const { flow, onLogin, audit, onError } = options;
+  const startExtras = options.startExtras ?? defaultStartExtras;
   const secure = options.cookie?.secure ?? true;
   // `__Secure-`: browsers refuse the cookie unless set over HTTPS with Secure, so a network attacker
   // on plain HTTP cannot plant a transaction id of their choosing.
@@ -87,7 +123,7 @@ export function mountOAuthRoutes(router: Router, options: OAuthRoutesOptions): v
 
   for (const providerId of flow.providerIds) {
     router.get(`${flow.prefix}/${providerId}/start`, async (ctx) => {
-      const started = await flow.start(providerId, ctx.query.returnTo);
+      const started = await flow.start(providerId, ctx.query.returnTo, startExtras(ctx));
       ctx.set('Cache-Control', 'no-store');
       ctx.append(
         'Set-Cookie',
@@ -107,9 +143,10 @@ export function mountOAuthRoutes(router: Router, options: OAuthRoutesOptions): v
           ctx.cookies.get(name, { signed: false }),
           new URLSearchParams(ctx.querystring),
         );
-        const result = await onLogin(completion.identity, ctx);
+        const result = await onLogin(completion.identity, ctx, completion);
         const override = result ? result.returnTo : undefined;
-        ctx.redirect(override === undefined ? completion.returnTo : flow.validateReturnTo(override));
+        const target = override === undefined ? completion.returnTo : flow.validateReturnTo(override);
+        ctx.redirect(withFragment(target, result ? result.fragment : undefined));
       } catch (err) {
         if (onError === undefined) throw err;
         await onError(err, ctx);

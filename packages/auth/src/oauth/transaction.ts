@@ -14,6 +14,10 @@ export interface OAuthTransaction {
   readonly returnTo: string;
   /** Epoch milliseconds. */
   readonly createdAt: number;
+  /** The tenant named at `/start` (a lookup scope for the account, like `tenant` at password login). */
+  readonly tenantId?: string;
+  /** PKCE S256 challenge of the client app's own verifier, asked back when the app redeems its code. */
+  readonly clientChallenge?: string;
 }
 
 /** Parses what a store read back (a Redis value may be old, foreign or corrupt). */
@@ -24,6 +28,8 @@ export const oauthTransactionSchema = z.object({
   codeVerifier: z.string().min(43).max(128),
   returnTo: z.string().min(1).max(2048),
   createdAt: z.number().int().nonnegative(),
+  tenantId: z.string().min(1).max(128).optional(),
+  clientChallenge: z.string().length(43).optional(),
 });
 
 /**

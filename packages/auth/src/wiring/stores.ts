@@ -5,6 +5,10 @@ import { RedisApiKeyStore } from '../apikeys/redis-store.js';
 import { MemoryMfaStore } from '../mfa/memory-mfa-store.js';
 import type { MfaStore } from '../mfa/mfa-store.js';
 import { RedisMfaStore } from '../mfa/redis-mfa-store.js';
+import type { OAuthHandoffStore } from '../oauth/handoff.js';
+import { MemoryOAuthHandoffStore, MemoryOAuthTransactionStore } from '../oauth/stores/memory.js';
+import { RedisOAuthHandoffStore, RedisOAuthTransactionStore } from '../oauth/stores/redis.js';
+import type { OAuthTransactionStore } from '../oauth/transaction.js';
 import { MemoryResetTokenStore } from '../reset/memory-reset-token-store.js';
 import { RedisResetTokenStore } from '../reset/redis-reset-token-store.js';
 import type { ResetTokenStore } from '../reset/reset-token-store.js';
@@ -27,6 +31,8 @@ export interface AuthStores {
   readonly apiKeys: ApiKeyStore;
   readonly mfa: MfaStore;
   readonly resetTokens: ResetTokenStore;
+  readonly oauthTransactions: OAuthTransactionStore;
+  readonly oauthHandoffs: OAuthHandoffStore;
   /** Loads the deny-list and subscribes to revocations (Redis); call before serving. */
   start(): Promise<void>;
   /** Whether revocations are answered from an up-to-date local copy (always, in memory). */
@@ -48,6 +54,8 @@ export function buildStores(connection: RedisConnection | undefined, log?: Logge
       apiKeys: new MemoryApiKeyStore(),
       mfa: new MemoryMfaStore(),
       resetTokens: new MemoryResetTokenStore(),
+      oauthTransactions: new MemoryOAuthTransactionStore(),
+      oauthHandoffs: new MemoryOAuthHandoffStore(),
       start: async () => undefined,
       revocationsSynced: () => true,
       close: async () => {
@@ -66,6 +74,8 @@ export function buildStores(connection: RedisConnection | undefined, log?: Logge
     apiKeys: new RedisApiKeyStore({ connection }),
     mfa: new RedisMfaStore({ connection }),
     resetTokens: new RedisResetTokenStore({ connection }),
+    oauthTransactions: new RedisOAuthTransactionStore({ connection }),
+    oauthHandoffs: new RedisOAuthHandoffStore({ connection }),
     start: () => revocations.start(),
     revocationsSynced: () => revocations.synced,
     // The connection itself belongs to core's redis plugin, which closes it after us.

@@ -110,13 +110,13 @@ describe('GitHub sign-in (local stand-in)', () => {
     ]);
   });
 
-  it('fails with AUTH_OAUTH_FAILED when GitHub refuses the code (error in a 200 body)', async () => {
+  it('answers 400 AUTH_OAUTH_GRANT_INVALID when GitHub refuses the code (error in a 200 body)', async () => {
     const jar = new CookieJar();
     const url = await approve(jar, 'octocat');
     url.searchParams.set('code', 'not-the-code');
     const { res, body } = await callback(jar, url);
-    expect([res.status, body.code]).toEqual([502, 'AUTH_OAUTH_FAILED']);
-    expect(explain(app.errors[0])).toMatch(/GitHub sign-in/);
+    expect([res.status, body.code]).toEqual([400, 'AUTH_OAUTH_GRANT_INVALID']);
+    expect(explain(app.errors[0])).toMatch(/GitHub sign-in.*bad_verification_code/);
     expect(app.logins).toHaveLength(0);
   });
 

@@ -106,6 +106,15 @@ beforeEach(() => {
   idp.grantErrors.length = 0;
 });
 
+/** The callback an IdP sends on an error answer (RFC 6749 §4.1.2.1), with the transaction's state. */
+function errorCallback(authorizationUrl: URL, error: string): URL {
+  const url = new URL(`${app.url}/auth/oauth/idp/callback`);
+  url.searchParams.set('error', error);
+  url.searchParams.set('state', authorizationUrl.searchParams.get('state') ?? '');
+  url.searchParams.set('iss', idp.issuer);
+  return url;
+}
+
 /** Start at the app, sign in at the IdP; answers the callback URL the IdP sent the browser to. */
 async function signIn(jar: CookieJar, account = 'alice', returnTo?: string, provider = 'idp'): Promise<URL> {
   const { authorizationUrl } = await startLogin(jar, app.url, provider, returnTo);
@@ -224,14 +233,15 @@ describe('OIDC sign-in against a real OpenID Provider (oidc-provider on loopback
     });
   });
 
-  describe('provider-side checks → AUTH_OAUTH_FAILED', () => {
+  describe('the provider refuses the code → 400 AUTH_OAUTH_GRANT_INVALID', () => {
     it('with a tampered code', async () => {
       const jar = new CookieJar();
       const url = await signIn(jar);
       url.searchParams.set('code', `${url.searchParams.get('code')}x`);
       const { res, body } = await callback(jar, url);
-      expect([res.status, body.code]).toEqual([502, 'AUTH_OAUTH_FAILED']);
-      expect(body.detail).toBeUndefined();
+      expect([res.status, body.code]).toEqual([400, 'AUTH_OAUTH_GRANT_INVALID']);
+      // The provider's own words stay in the log.
+      expect(JSON.stringify(body)).not.toMatch(/invalid_grant|not found/);
       expect(explain(app.errors[0])).toMatch(/invalid_grant/);
       expect(idp.grantErrors).toEqual(['authorization code not found']);
       expect(app.logins).toHaveLength(0);
@@ -245,12 +255,14 @@ describe('OIDC sign-in against a real OpenID Provider (oidc-provider on loopback
         ...tx,
         codeVerifier: `${tx.codeVerifier.slice(0, -1)}${tx.codeVerifier.endsWith('A') ? 'B' : 'A'}`,
       });
-      expect((await callback(jar, url)).body.code).toBe('AUTH_OAUTH_FAILED');
+      expect((await callback(jar, url)).body.code).toBe('AUTH_OAUTH_GRANT_INVALID');
       expect(explain(app.errors[0])).toMatch(/invalid_grant/);
       expect(idp.grantErrors).toEqual(['code_verifier does not match code_challenge']);
       expect(app.logins).toHaveLength(0);
     });
+  });
 
+  describe('provider-side checks → 502 AUTH_OAUTH_FAILED', () => {
     it('when the ID token nonce does not match the transaction', async () => {
       const jar = new CookieJar();
       const url = await signIn(jar);
@@ -280,15 +292,42 @@ describe('OIDC sign-in against a real OpenID Provider (oidc-provider on loopback
       expect(app.logins).toHaveLength(0);
     });
 
-    it('when the IdP answers with an error (user declined)', async () => {
+    it('when the IdP answers with an error of its own (server_error)', async () => {
       const jar = new CookieJar();
       const { authorizationUrl } = await startLogin(jar, app.url, 'idp');
-      const url = new URL(`${app.url}/auth/oauth/idp/callback`);
-      url.searchParams.set('error', 'access_denied');
-      url.searchParams.set('state', authorizationUrl.searchParams.get('state') ?? '');
-      url.searchParams.set('iss', idp.issuer);
-      expect((await callback(jar, url)).body.code).toBe('AUTH_OAUTH_FAILED');
-      expect(explain(app.errors[0])).toMatch(/authorization response from the server is an error/);
+      const url = errorCallback(authorizationUrl, 'server_error');
+      const { res, body } = await callback(jar, url);
+      expect([res.status, body.code]).toEqual([502, 'AUTH_OAUTH_FAILED']);
+      expect(explain(app.errors[0])).toMatch(/error "server_error"/);
+    });
+  });
+
+  describe('the user says no at the provider → 403 AUTH_OAUTH_DENIED', () => {
+    it('when the user cancels (error=access_denied), and the transaction is used up', async () => {
+      const jar = new CookieJar();
+      const { authorizationUrl } = await startLogin(jar, app.url, 'idp');
+      const cookie = jar.get(app.url, 'kf-oauth') ?? '';
+      const url = errorCallback(authorizationUrl, 'access_denied');
+      const { res, body } = await callback(jar, url);
+      expect([res.status, body.code]).toEqual([403, 'AUTH_OAUTH_DENIED']);
+      expect(audit).toContainEqual(expect.objectContaining({ outcome: 'failure', reason: 'AUTH_OAUTH_DENIED' }));
+      jar.set(app.url, 'kf-oauth', cookie);
+      expect((await callback(jar, url)).body.code).toBe('AUTH_OAUTH_STATE_INVALID');
+      expect(app.logins).toHaveLength(0);
+    });
+
+    it('for consent_required / login_required too; an error without our state is a state failure', async () => {
+      for (const error of ['consent_required', 'login_required']) {
+        const jar = new CookieJar();
+        const { authorizationUrl } = await startLogin(jar, app.url, 'idp');
+        expect((await callback(jar, errorCallback(authorizationUrl, error))).body.code).toBe('AUTH_OAUTH_DENIED');
+      }
+      const jar = new CookieJar();
+      const { authorizationUrl } = await startLogin(jar, app.url, 'idp');
+      const forged = errorCallback(authorizationUrl, 'access_denied');
+      forged.searchParams.delete('state');
+      const { res, body } = await callback(jar, forged);
+      expect([res.status, body.code]).toEqual([400, 'AUTH_OAUTH_STATE_INVALID']);
     });
   });
 

@@ -86,20 +86,21 @@ describe('WeChat sign-in (local stand-in)', () => {
     expect(app.logins[0]).toMatchObject({ subject: 'oHan_openid_only' });
   });
 
-  it('fails with AUTH_OAUTH_FAILED on an errcode answer (bad code)', async () => {
+  it('answers 400 AUTH_OAUTH_GRANT_INVALID when WeChat refuses the code (errcode 40029)', async () => {
     const jar = new CookieJar();
     const url = await scan(jar, 'li');
     url.searchParams.set('code', 'forged');
     const { res, body } = await callback(jar, url);
-    expect([res.status, body.code]).toEqual([502, 'AUTH_OAUTH_FAILED']);
+    expect([res.status, body.code]).toEqual([400, 'AUTH_OAUTH_GRANT_INVALID']);
     expect(explain(app.errors[0])).toMatch(/errcode 40029/);
   });
 
-  it('fails when the user declined (no code) and when userinfo describes another openid', async () => {
+  it('answers 403 AUTH_OAUTH_DENIED when the user declined (no code), 502 when userinfo describes another openid', async () => {
     const jar = new CookieJar();
     const declined = await scan(jar, 'li');
     declined.searchParams.delete('code');
-    expect((await callback(jar, declined)).body.code).toBe('AUTH_OAUTH_FAILED');
+    const refused = await callback(jar, declined);
+    expect([refused.res.status, refused.body.code]).toEqual([403, 'AUTH_OAUTH_DENIED']);
 
     wechat.userinfoOpenIdOverride = 'someone-else';
     expect((await callback(jar, await scan(jar, 'li'))).body.code).toBe('AUTH_OAUTH_FAILED');

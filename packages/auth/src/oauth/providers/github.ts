@@ -86,6 +86,26 @@ export function githubProvider(options: GitHubProviderOptions): OAuthProvider {
   );
   config.timeout = timeoutSeconds;
   if (insecure) client.allowInsecureRequests(config);
+  config[client.customFetch] = errorsAsStatus;
+
+  /**
+   * GitHub answers token-endpoint errors (`bad_verification_code`, …) with HTTP 200. Give them the
+   * 400 RFC 6749 §5.2 demands, so openid-client reports the OAuth error (and a refused code is a
+   * 4xx for us) instead of "access_token must be a string".
+   */
+  async function errorsAsStatus(url: string, init: client.CustomFetchOptions): Promise<Response> {
+    const res = await fetch(url, init as RequestInit);
+    if (res.status !== 200 || url !== tokenEndpoint.href) return res;
+    const text = await res.text();
+    let status = 200;
+    try {
+      const body = JSON.parse(text) as { error?: unknown };
+      if (typeof body.error === 'string') status = 400;
+    } catch {
+      // Not JSON: openid-client reports it.
+    }
+    return new Response(text, { status, headers: res.headers });
+  }
 
   const apiGet = (path: string, accessToken: string, what: string) =>
     fetchProviderJson(new URL(`${api.pathname.replace(/\/$/, '')}${path}`, api), {

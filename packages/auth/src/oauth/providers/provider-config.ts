@@ -1,3 +1,4 @@
+import { secret } from '@koaforge/core';
 import { z } from 'zod';
 import { AuthErrors } from '../../errors.js';
 import type { OAuthProvider } from '../provider.js';
@@ -11,7 +12,13 @@ const common = {
   timeoutSeconds: z.number().positive().max(60).optional(),
   /** Plain-HTTP endpoints, for local providers in tests only. */
   allowInsecureRequests: z.boolean().optional(),
+  /**
+   * `authPlugin` only: accounts signing in through this provider are looked up (and created) in
+   * this tenant, whatever `/start?tenant=` says (an enterprise IdP that belongs to one tenant).
+   */
+  tenant: z.string().min(1).max(128).optional(),
 };
+const clientSecret = secret(z.string().min(1));
 const scopes = z.array(z.string().min(1)).optional();
 
 /**
@@ -24,7 +31,7 @@ export const oauthProviderConfigSchema = z.discriminatedUnion('type', [
     id,
     issuer: z.url(),
     clientId: z.string().min(1),
-    clientSecret: z.string().min(1).optional(),
+    clientSecret: clientSecret.optional(),
     tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'none']).optional(),
     scopes,
     authorizationParams: z.record(z.string(), z.string()).optional(),
@@ -35,7 +42,7 @@ export const oauthProviderConfigSchema = z.discriminatedUnion('type', [
     type: z.literal('google'),
     id: id.optional(),
     clientId: z.string().min(1),
-    clientSecret: z.string().min(1),
+    clientSecret,
     hostedDomain: z.string().min(1).optional(),
     scopes,
     issuer: z.url().optional(),
@@ -45,7 +52,7 @@ export const oauthProviderConfigSchema = z.discriminatedUnion('type', [
     type: z.literal('github'),
     id: id.optional(),
     clientId: z.string().min(1),
-    clientSecret: z.string().min(1),
+    clientSecret,
     scopes,
     endpoints: z.object({ authorization: z.url(), token: z.url(), api: z.url() }).partial().optional(),
     userAgent: z.string().min(1).optional(),
@@ -55,7 +62,7 @@ export const oauthProviderConfigSchema = z.discriminatedUnion('type', [
     type: z.literal('wechat'),
     id: id.optional(),
     appId: z.string().min(1),
-    appSecret: z.string().min(1),
+    appSecret: clientSecret,
     scope: z.enum(['snsapi_login', 'snsapi_userinfo', 'snsapi_base']).optional(),
     fetchProfile: z.boolean().optional(),
     lang: z.enum(['zh_CN', 'zh_TW', 'en']).optional(),

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { AuthErrors } from '../../errors.js';
 import {
   type AuthorizationRequest,
   assertProviderId,
   type CallbackRequest,
   endpointUrl,
+  grantRefused,
   type OAuthIdentity,
   type OAuthProvider,
   oauthFailed,
@@ -57,13 +59,17 @@ const profileSchema = z.object({
   headimgurl: z.string().optional(),
 });
 
+/** WeChat's answers that refuse the code itself: 40029 invalid code, 40163 code already used. */
+const REFUSED_CODE = new Set([40029, 40163]);
+
 /** A code is a short token; anything long is not one. */
 const MAX_CODE_LENGTH = 512;
 
 function checkWeChatAnswer<T>(raw: unknown, schema: z.ZodType<T>, what: string): T {
   const failure = errorSchema.safeParse(raw);
   if (failure.success && failure.data.errcode !== 0) {
-    throw oauthFailed(`WeChat ${what} answered errcode ${failure.data.errcode}`);
+    const message = `WeChat ${what} answered errcode ${failure.data.errcode}`;
+    throw REFUSED_CODE.has(failure.data.errcode) ? grantRefused(message) : oauthFailed(message);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw oauthFailed(`WeChat ${what} answer is malformed`, parsed.error);
@@ -116,8 +122,9 @@ export function wechatProvider(options: WeChatProviderOptions): OAuthProvider {
       const codes = params.getAll('code');
       const code = codes[0];
       // A user who declines is sent back with `state` and no `code`.
+      if (codes.length === 0) throw AuthErrors.AUTH_OAUTH_DENIED();
       if (codes.length !== 1 || code === undefined || code.length === 0 || code.length > MAX_CODE_LENGTH) {
-        throw oauthFailed('WeChat callback carries no usable code');
+        throw grantRefused('WeChat callback carries no usable code');
       }
       return providerStep(`WeChat sign-in with "${id}"`, async () => {
         const tokenUrl = new URL(tokenEndpoint);

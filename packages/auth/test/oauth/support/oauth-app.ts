@@ -45,9 +45,9 @@ export function mountOAuthApp(
     cookie: options.cookie ?? { secure: false },
     audit: options.audit,
     onError: options.onError,
-    onLogin: async (identity, ctx) => {
+    onLogin: async (identity, ctx, completion) => {
       logins.push(identity);
-      return options.onLogin?.(identity, ctx);
+      return options.onLogin?.(identity, ctx, completion);
     },
   });
   const koa = new Koa();
