@@ -66,6 +66,7 @@ export { type AccessLogOptions, AccessLogWriter, accessLog } from './http/access
 export { type BodyParserOptions, bodyParser } from './http/body-parser.js';
 export { type ClientIpOptions, clientIp, type IpKeyOptions, ipKey, normalizeIp } from './http/client-ip.js';
 export { observeRequests } from './http/observe.js';
+export { normalizeHost, type RequestHostOptions, requestHost } from './http/request-host.js';
 export { routeFallback, unroutedAnswer } from './http/route-fallback.js';
 // Kernel
 export { App, createApp } from './kernel/app.js';
@@ -103,6 +104,12 @@ export {
 export { metricsHandler } from './metrics/metrics-route.js';
 // Metrics
 export { createMetricsRegistry, type MetricsRegistryOptions } from './metrics/registry.js';
+export {
+  type MetricsRegistry,
+  type SharedMetricOptions,
+  sharedCounter,
+  sharedGauge,
+} from './metrics/shared-metric.js';
 // Rate limiting
 export { BruteForceGuard, type BruteForceGuardOptions, type BruteForceState } from './ratelimit/brute-force.js';
 export { type RateLimitConfig, rateLimitConfigSchema } from './ratelimit/config.js';

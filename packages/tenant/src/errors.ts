@@ -16,6 +16,11 @@ export const TenantErrors = defineErrors({
   TENANT_REQUIRED: { status: 400, message: 'This route needs a tenant', title: 'Tenant required' },
   TENANT_NOT_ALLOWED: { status: 400, message: 'This route does not take a tenant', title: 'Tenant not allowed' },
   TENANT_INVALID: { status: 400, message: 'The tenant id is malformed', title: 'Invalid tenant id' },
+  TENANT_KEY_INVALID: {
+    status: 400,
+    message: 'A key part would escape the tenant scope or is malformed',
+    title: 'Invalid key part',
+  },
   TENANT_QUOTA_EXCEEDED: {
     status: 429,
     message: 'The tenant has used up its quota',
@@ -30,5 +35,11 @@ export const TenantErrors = defineErrors({
     status: 503,
     message: 'The tenant registry is unavailable',
     title: 'Tenant registry unavailable',
+    retryable: true,
+  },
+  TENANT_DOMAIN_TAKEN: {
+    status: 409,
+    message: 'The domain already belongs to another tenant',
+    title: 'Tenant domain taken',
   },
 });

@@ -36,4 +36,36 @@ export interface TenantRegistry {
    * a promise.
    */
   peek?(id: string): TenantRecord | null | undefined;
+  /** Like `peek`, for `byDomain`: the record, `null` for a known miss, `undefined` without I/O. */
+  peekDomain?(host: string): TenantRecord | null | undefined;
+  /**
+   * Be told when a tenant changes or goes away (in this process or, with an event bus, another
+   * one), e.g. to dispose per-tenant pools. Returns a function that removes the listener.
+   */
+  onChange?(listener: TenantChangeListener): () => void;
+  /** Release timers, subscriptions and caches. */
+  close?(): void | Promise<void>;
+}
+
+/** What happened to a tenant: its record changed (including suspension), or it was removed. */
+export interface TenantChange {
+  readonly id: string;
+  readonly change: 'updated' | 'removed';
+}
+
+export type TenantChangeListener = (change: TenantChange) => void;
+
+/** The `TenantRef` the resolver puts in core's request context and on `ctx.state.tenant`. */
+export interface ResolvedTenant {
+  readonly id: string;
+  readonly name?: string;
+  /** The resolver that decided: `principal`, `header`, `subdomain`, `domain`, `path` or a custom name. */
+  readonly source: string;
+  /**
+   * True when an authenticated source (the principal) decided; false when only hints named the
+   * tenant (an anonymous request, accepted by the anonymous rule). `requireTenant({ verified: true })`
+   * refuses the latter.
+   */
+  readonly verified: boolean;
+  readonly [key: string]: unknown;
 }

@@ -27,5 +27,11 @@ export interface TenantRef {
   readonly name?: string;
   /** How the tenant was decided (e.g. 'principal', 'header', 'subdomain'). */
   readonly source?: string;
+  /**
+   * True when an authenticated source (the principal) decided the tenant; false when only
+   * unauthenticated hints (header, subdomain, path) named it, on an anonymous request. Code that
+   * grants anything by tenant should require `verified`.
+   */
+  readonly verified?: boolean;
   readonly [key: string]: unknown;
 }

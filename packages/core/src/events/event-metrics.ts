@@ -1,16 +1,14 @@
-import { Counter, type Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
+import { sharedCounter } from '../metrics/shared-metric.js';
 import type { DropReason } from './envelope.js';
 
 interface Inc {
   inc(): void;
 }
 
+// Several buses on one registry (or a re-created one in tests) share the counters.
 function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
-  // Several buses on one registry (or a re-created one in tests) share the counters.
-  return (
-    (registry.getSingleMetric(name) as Counter<L> | undefined) ??
-    new Counter({ name, help, labelNames, registers: [registry] })
-  );
+  return sharedCounter(registry, { name, help, labelNames });
 }
 
 /**

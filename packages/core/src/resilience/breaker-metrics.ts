@@ -1,5 +1,6 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Counter, Gauge, Registry } from 'prom-client';
 import { FastHistogram } from '../metrics/fast-histogram.js';
+import { sharedCounter, sharedGauge } from '../metrics/shared-metric.js';
 
 /** Every breaker event counted in `circuit_breaker_events_total{event}`. */
 export const BREAKER_EVENTS = [
@@ -31,22 +32,16 @@ export class BreakerMetrics {
   constructor(registry: Registry, buckets: readonly number[] = DEFAULT_BREAKER_BUCKETS) {
     // Two registries of breakers on one metrics registry (or a re-created one in tests) share the
     // metrics instead of failing on "already registered".
-    this.state =
-      (registry.getSingleMetric('circuit_breaker_state') as Gauge<'breaker'> | undefined) ??
-      new Gauge({
-        name: 'circuit_breaker_state',
-        help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open',
-        labelNames: ['breaker'],
-        registers: [registry],
-      });
-    this.events =
-      (registry.getSingleMetric('circuit_breaker_events_total') as Counter<Label> | undefined) ??
-      new Counter({
-        name: 'circuit_breaker_events_total',
-        help: 'Circuit breaker events by breaker and event',
-        labelNames: ['breaker', 'event'],
-        registers: [registry],
-      });
+    this.state = sharedGauge(registry, {
+      name: 'circuit_breaker_state',
+      help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open',
+      labelNames: ['breaker'],
+    });
+    this.events = sharedCounter(registry, {
+      name: 'circuit_breaker_events_total',
+      help: 'Circuit breaker events by breaker and event',
+      labelNames: ['breaker', 'event'],
+    });
     this.duration = FastHistogram.in(registry, {
       name: 'circuit_breaker_duration_seconds',
       help: 'Duration of calls through a circuit breaker (successes, failures and timeouts)',

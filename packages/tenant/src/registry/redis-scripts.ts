@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import type { RedisClient } from '@koaforge/core';
+
+/**
+ * Put (or remove) a tenant and its domain index in one step, so two instances never see a record
+ * without its domains or a domain pointing at a removed tenant. Both keys share the `{tenants}`
+ * hash tag (one Cluster slot).
+ *
+ * KEYS[1] records hash (id → JSON), KEYS[2] domains hash (host → id).
+ * ARGV[1] id, ARGV[2] record JSON ('' to remove), ARGV[3..] the record's domains.
+ * Returns 1 when something changed, 0 for removing an unknown id, or an error
+ * `DOMAIN_TAKEN <host>` when a domain belongs to another tenant.
+ */
+export const PUT_TENANT_LUA = `
+local id = ARGV[1]
+for i = 3, #ARGV do
+  local owner = redis.call('HGET', KEYS[2], ARGV[i])
+  if owner and owner ~= id then return redis.error_reply('DOMAIN_TAKEN ' .. ARGV[i]) end
+end
+local old = redis.call('HGET', KEYS[1], id)
+if old then
+  local ok, rec = pcall(cjson.decode, old)
+  if ok and type(rec) == 'table' and type(rec.domains) == 'table' then
+    for _, d in ipairs(rec.domains) do
+      if redis.call('HGET', KEYS[2], d) == id then redis.call('HDEL', KEYS[2], d) end
+    end
+  end
+end
+if ARGV[2] == '' then
+  if not old then return 0 end
+  redis.call('HDEL', KEYS[1], id)
+  return 1
+end
+redis.call('HSET', KEYS[1], id, ARGV[2])
+for i = 3, #ARGV do redis.call('HSET', KEYS[2], ARGV[i], id) end
+return 1`;
+
+const SHA = createHash('sha1').update(PUT_TENANT_LUA).digest('hex');
+
+/** Runs the script by EVALSHA, sending it once per server (on NOSCRIPT). */
+export async function runPutTenant(client: RedisClient, keys: [string, string], args: string[]): Promise<number> {
+  try {
+    return (await client.evalsha(SHA, 2, ...keys, ...args)) as number;
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+    return (await client.eval(PUT_TENANT_LUA, 2, ...keys, ...args)) as number;
+  }
+}

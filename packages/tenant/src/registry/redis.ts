@@ -1,0 +1,200 @@
+import type { EventBus, Logger, RedisConnection } from '@koaforge/core';
+import { TenantErrors } from '../errors.js';
+import type { TenantChange, TenantChangeListener, TenantRecord, TenantRegistry } from '../types.js';
+import { ChangeListeners } from './change-listeners.js';
+import { InFlight } from './in-flight.js';
+import { decodeRecord, storedRecord } from './record-schema.js';
+import { runPutTenant } from './redis-scripts.js';
+import { redisIsDown } from './redis-status.js';
+import { TenantChanged } from './tenant-changed.js';
+import { TtlCache } from './ttl-cache.js';
+import { registryUnavailable } from './unavailable.js';
+
+export interface RedisTenantRegistryOptions {
+  /** Core's Redis connection (`RedisConnectionToken`); keys are `<prefix>{tenants}:records|domains`. */
+  connection: RedisConnection;
+  /** Changes reach the other instances' local caches through this bus; without one they wait out the TTL. */
+  bus?: EventBus;
+  /** How long a record read from Redis is answered from memory. Default 30 s. */
+  cacheTtlMs?: number;
+  /** How long an unknown tenant or domain is remembered as unknown. Default 5 s. */
+  negativeTtlMs?: number;
+  /** Most tenants (and domains) held in memory. Default 10,000. */
+  maxEntries?: number;
+  logger?: Logger;
+}
+
+/**
+ * Tenants stored in Redis, shared by every instance, with a local cache in front (so most requests
+ * are decided without a round trip) that is invalidated across instances through core's event bus.
+ * When Redis is down, what the local cache holds is still answered; anything else is a 503
+ * `TENANT_REGISTRY_UNAVAILABLE` at once, and the registry recovers by itself with the connection.
+ *
+ * @example
+ * const registry = new RedisTenantRegistry({ connection, bus });
+ * await registry.put({ id: 'acme', name: 'Acme', domains: ['app.acme.com'] });
+ * await registry.suspend('acme');
+ */
+export class RedisTenantRegistry implements TenantRegistry {
+  readonly #connection: RedisConnection;
+  readonly #recordsKey: string;
+  readonly #domainsKey: string;
+  readonly #ttlMs: number;
+  readonly #negativeTtlMs: number;
+  readonly #records: TtlCache<TenantRecord | null>;
+  readonly #domains: TtlCache<string | null>;
+  readonly #loading = new InFlight<TenantRecord | null>();
+  readonly #listeners: ChangeListeners;
+  readonly #bus: EventBus | undefined;
+  readonly #unsubscribe: (() => void) | undefined;
+  #generation = 0;
+
+  constructor(options: RedisTenantRegistryOptions) {
+    this.#connection = options.connection;
+    this.#recordsKey = options.connection.key('{tenants}', 'records');
+    this.#domainsKey = options.connection.key('{tenants}', 'domains');
+    this.#ttlMs = options.cacheTtlMs ?? 30_000;
+    this.#negativeTtlMs = options.negativeTtlMs ?? 5_000;
+    const max = options.maxEntries ?? 10_000;
+    this.#records = new TtlCache(max);
+    this.#domains = new TtlCache(max);
+    this.#listeners = new ChangeListeners(options.logger);
+    this.#bus = options.bus;
+    this.#unsubscribe = this.#bus?.on(TenantChanged, (change, meta) => {
+      if (!meta.local) this.#apply(change);
+    });
+  }
+
+  get(id: string): Promise<TenantRecord | undefined> {
+    const cached = this.#records.get(id);
+    if (cached !== undefined) return Promise.resolve(cached ?? undefined);
+    return this.#loading.run(id, () => this.#read(id)).then((r) => r ?? undefined);
+  }
+
+  peek(id: string): TenantRecord | null | undefined {
+    return this.#records.get(id);
+  }
+
+  async byDomain(host: string): Promise<TenantRecord | undefined> {
+    const cached = this.#domains.get(host);
+    if (cached === null) return undefined;
+    if (cached !== undefined) return this.get(cached);
+    const generation = this.#generation;
+    const id = await this.#command(() => this.#connection.client.hget(this.#domainsKey, host));
+    if (generation === this.#generation) this.#domains.set(host, id, id === null ? this.#negativeTtlMs : this.#ttlMs);
+    return id === null ? undefined : this.get(id);
+  }
+
+  peekDomain(host: string): TenantRecord | null | undefined {
+    const id = this.#domains.get(host);
+    if (id === null) return null;
+    return id === undefined ? undefined : this.#records.get(id);
+  }
+
+  /** Every tenant (reads Redis). */
+  async list(): Promise<TenantRecord[]> {
+    const all = await this.#command(() => this.#connection.client.hvals(this.#recordsKey));
+    return all.map(decodeRecord).filter((r): r is TenantRecord => r !== undefined);
+  }
+
+  /** Add or replace a tenant. 409 `TENANT_DOMAIN_TAKEN` when a domain belongs to another tenant. */
+  async put(record: TenantRecord): Promise<TenantRecord> {
+    const stored = storedRecord(record);
+    await this.#write(stored.id, JSON.stringify(stored), stored.domains ?? []);
+    await this.#changed({ id: stored.id, change: 'updated' });
+    return stored;
+  }
+
+  /** Add the tenant unless one with its id exists (seeding from config). True when added. */
+  async putIfAbsent(record: TenantRecord): Promise<boolean> {
+    const stored = storedRecord(record);
+    const exists = await this.#command(() => this.#connection.client.hexists(this.#recordsKey, stored.id));
+    if (exists === 1) return false;
+    await this.put(stored);
+    return true;
+  }
+
+  /** Remove a tenant; false when there was none. */
+  async remove(id: string): Promise<boolean> {
+    const removed = (await this.#write(id, '', [])) === 1;
+    if (removed) await this.#changed({ id, change: 'removed' });
+    return removed;
+  }
+
+  /** Suspend a tenant (it then answers like an unknown one); false when there is none. */
+  suspend(id: string): Promise<boolean> {
+    return this.#setStatus(id, 'suspended');
+  }
+
+  /** Undo `suspend`; false when there is no such tenant. */
+  resume(id: string): Promise<boolean> {
+    return this.#setStatus(id, 'active');
+  }
+
+  onChange(listener: TenantChangeListener): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  close(): void {
+    this.#unsubscribe?.();
+    this.#listeners.clear();
+    this.#records.clear();
+    this.#domains.clear();
+    this.#loading.clear();
+  }
+
+  async #setStatus(id: string, status: 'active' | 'suspended'): Promise<boolean> {
+    const json = await this.#command(() => this.#connection.client.hget(this.#recordsKey, id));
+    const record = json === null ? undefined : decodeRecord(json);
+    if (record === undefined) return false;
+    await this.put({ ...record, status });
+    return true;
+  }
+
+  async #read(id: string): Promise<TenantRecord | null> {
+    const generation = this.#generation;
+    const json = await this.#command(() => this.#connection.client.hget(this.#recordsKey, id));
+    const record = json === null ? null : (decodeRecord(json) ?? null);
+    if (generation === this.#generation) {
+      this.#records.set(id, record, record === null ? this.#negativeTtlMs : this.#ttlMs);
+    }
+    return record;
+  }
+
+  async #write(id: string, json: string, domains: readonly string[]): Promise<number> {
+    try {
+      return await this.#command(() =>
+        runPutTenant(this.#connection.client, [this.#recordsKey, this.#domainsKey], [id, json, ...domains]),
+      );
+    } catch (err) {
+      const message = (err as { cause?: { message?: unknown } }).cause?.message;
+      if (typeof message === 'string' && message.startsWith('DOMAIN_TAKEN ')) {
+        throw TenantErrors.TENANT_DOMAIN_TAKEN(`The domain ${message.slice(13)} already belongs to another tenant`);
+      }
+      throw err;
+    }
+  }
+
+  async #changed(change: TenantChange): Promise<void> {
+    this.#apply(change);
+    await this.#bus?.emit(TenantChanged, change);
+  }
+
+  #apply(change: TenantChange): void {
+    this.#generation++;
+    this.#records.delete(change.id);
+    this.#loading.forget(change.id);
+    this.#domains.deleteWhere((owner) => owner === change.id || owner === null);
+    this.#listeners.notify(change);
+  }
+
+  /** A command, failing at once with 503 when the client is not connected (it would wait for a reconnect). */
+  async #command<T>(run: () => Promise<T>): Promise<T> {
+    if (redisIsDown(this.#connection.client)) throw TenantErrors.TENANT_REGISTRY_UNAVAILABLE();
+    try {
+      return await run();
+    } catch (err) {
+      throw registryUnavailable(err);
+    }
+  }
+}
