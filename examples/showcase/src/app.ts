@@ -9,13 +9,15 @@ import {
   rateLimitPlugin,
   redisPlugin,
 } from '@koaforge/core';
+import { tenantPlugin } from '@koaforge/tenant';
 import { showcaseAuthConfig } from './auth.js';
 import { seedPlugin, showcaseUserStore } from './seed.js';
 import type { ShowcaseSettings } from './settings.js';
+import { mountTenantRoutes, showcaseTenantConfig } from './tenant.js';
 
 /**
  * Build the showcase: the kernel with core defaults (request context, problem+json errors,
- * metrics, access log, health), the event bus, rate limiting and auth. With `REDIS_URL` the shared
+ * metrics, access log, health), the event bus, rate limiting, auth and tenants. With `REDIS_URL` the shared
  * Redis connection is registered and every Redis-capable plugin switches to it (sessions,
  * revocations, API keys, MFA, reset tokens, rate-limit counters, events), and so do the showcase's
  * users (`RedisUserStore`): several processes sharing Redis then behave as one app.
@@ -24,7 +26,11 @@ export function buildShowcase(settings: ShowcaseSettings, options: AppOptions = 
   const given = (options.config ?? {}) as ConfigOptions;
   const overrides: Record<string, unknown> = { ...given.overrides };
   if (settings.redisUrl) overrides.redis = { url: settings.redisUrl, keyPrefix: 'showcase:' };
-  const defaults: Record<string, unknown> = { ...given.defaults, auth: showcaseAuthConfig(settings) };
+  const defaults: Record<string, unknown> = {
+    ...given.defaults,
+    auth: showcaseAuthConfig(settings),
+    tenant: showcaseTenantConfig(settings),
+  };
   const app = createApp({ name: 'showcase', ...options, config: { ...given, defaults, overrides } });
   if (settings.redisUrl) app.register(redisPlugin);
   app.register(eventBusPlugin);
@@ -34,6 +40,8 @@ export function buildShowcase(settings: ShowcaseSettings, options: AppOptions = 
     ? showcaseUserStore(settings.seed, () => app.container.resolve(RedisConnectionToken))
     : showcaseUserStore(settings.seed);
   app.register(authPlugin, { users, production: settings.production });
+  app.register(tenantPlugin);
+  mountTenantRoutes(app);
   if (settings.seed) app.register(seedPlugin);
   return app;
 }

@@ -1,5 +1,5 @@
 import { buildShowcase } from './app.js';
-import { SEED_PASSWORD, SEED_USERS } from './seed.js';
+import { SEED_PASSWORD, SEED_TENANTS, SEED_USERS } from './seed.js';
 import { readSettings } from './settings.js';
 
 const settings = readSettings();
@@ -11,6 +11,7 @@ const accounts = settings.seed
   ? [
       `  accounts (password ${SEED_PASSWORD}):`,
       ...SEED_USERS.map((u) => `    ${u.email.padEnd(20)} tenant ${u.tenantId.padEnd(7)} role ${u.role}`),
+      `  tenants: ${SEED_TENANTS.map((t) => t.id).join(', ')} (from the token; or X-Tenant-Id, or http://acme.localhost:${port})`,
     ]
   : ['  no seeded accounts (SHOWCASE_SEED=0)'];
 process.stdout.write(

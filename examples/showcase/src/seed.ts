@@ -12,7 +12,10 @@ export const SEED_USERS = [
   { id: 'usr_carol', email: 'carol@globex.test', tenantId: 'globex', role: 'admin' },
 ] as const;
 
-export const SEED_TENANTS = ['acme', 'globex'] as const;
+export const SEED_TENANTS = [
+  { id: 'acme', name: 'Acme' },
+  { id: 'globex', name: 'Globex' },
+] as const;
 
 /** Fixed ids of the seeded accounts, by tenant and e-mail. */
 const SEED_IDS = new Map<string, string>(SEED_USERS.map((u) => [`${u.tenantId}\u0000${u.email}`, u.id]));

@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import { rateLimit } from '@koaforge/core';
+import { currentContext, rateLimit } from '@koaforge/core';
 import { z } from 'zod';
 import { AuthErrors } from '../errors.js';
 import { type AuthRoutesOptions, clientInfo, parseBody, requireSession } from './support.js';
@@ -36,7 +36,10 @@ export function mountLoginRoutes(router: Router, prefix: string, options: AuthRo
   router.post(`${prefix}/auth/login`, loginLimit, async (ctx) => {
     const body = parseBody(ctx, loginBody);
     const client = clientInfo(ctx, hops);
-    const user = await services.passwordLogin.login(body.email, body.password, body.tenant, {
+    // `tenant` scopes the account lookup: the body's, else the tenant the request names (header,
+    // subdomain... as resolved by a tenant resolver into core's request context).
+    const tenant = body.tenant ?? currentContext()?.tenant?.id;
+    const user = await services.passwordLogin.login(body.email, body.password, tenant, {
       ...(client.ip === undefined ? {} : { ip: client.ip }),
     });
     if (

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Router from '@koa/router';
-import { rateLimit } from '@koaforge/core';
+import { currentContext, rateLimit } from '@koaforge/core';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { normalizeEmail } from '../passwords/password-login.js';
@@ -33,7 +33,7 @@ export function mountPasswordRoutes(router: Router, prefix: string, options: Aut
 
   router.post(`${prefix}/auth/password/forgot`, ...limits, async (ctx) => {
     const body = parseBody(ctx, forgotBody);
-    await services.passwordReset.request(body.email, body.tenant);
+    await services.passwordReset.request(body.email, body.tenant ?? currentContext()?.tenant?.id);
     ctx.status = 202;
     ctx.body = { status: 'accepted' };
   });
