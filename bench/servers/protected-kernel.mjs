@@ -13,8 +13,16 @@ import { join } from 'node:path';
 import { createApp } from '@koaforge/core';
 
 const mode = process.env.AUTH_MODE ?? 'none';
+const withTenant = process.env.TENANT === '1';
 const destination = process.env.LOG_FILE ?? join(tmpdir(), `koaforge-bench-${process.pid}.log`);
-const app = createApp({ config: { file: false, env: {}, overrides: { log: { destination } } } });
+// The tenant plugin's defaults: principal (trusted), `X-Tenant-Id` (hint), a static registry.
+const tenant = {
+  tenants: [
+    { id: 'acme', name: 'Acme' },
+    { id: 'globex', name: 'Globex' },
+  ],
+};
+const app = createApp({ config: { file: false, env: {}, overrides: { log: { destination }, tenant } } });
 const hello = (ctx) => {
   ctx.body = { hello: 'world' };
 };
@@ -45,7 +53,13 @@ if (mode === 'none') {
   // Optional: anonymous requests pass authentication and the guard answers 401, as in an app where
   // some routes are public.
   app.use(auth.authenticate({ accessTokens, optional: true }), { phase: 'authenticate' });
-  app.router.get('/hello', auth.requirePermission('users:read', { authorizer }), hello);
+  if (withTenant) {
+    const { requireTenant, tenantPlugin } = await import('@koaforge/tenant');
+    app.register(tenantPlugin);
+    app.router.get('/hello', auth.requirePermission('users:read', { authorizer }), requireTenant(), hello);
+  } else {
+    app.router.get('/hello', auth.requirePermission('users:read', { authorizer }), hello);
+  }
 }
 
 await app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
