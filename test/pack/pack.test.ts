@@ -81,6 +81,46 @@ describe('packed packages', () => {
     expect(JSON.parse(run('node', ['cjs.cjs']))).toEqual({ code: 'ROUTE_NOT_FOUND', known: 'ROUTE_NOT_FOUND' });
   });
 
+  it('@koaforge/auth and @koaforge/tenant (with its ./postgres entry) load from ESM and CommonJS', () => {
+    writeFileSync(
+      join(scratch, 'features.mjs'),
+      `import { createApp } from '@koaforge/core';
+       import { authPlugin, AuthErrors } from '@koaforge/auth';
+       import { tenantPlugin, requireTenant, currentTenant, TenantErrors } from '@koaforge/tenant';
+       import { withTenant, tenantRlsSql } from '@koaforge/tenant/postgres';
+       const app = createApp({
+         config: { file: false, env: {}, overrides: { tenant: { tenants: [{ id: 'acme' }] } } },
+         logger: { level: 'silent' },
+       });
+       app.register(tenantPlugin);
+       app.router.get('/t', requireTenant(), (c) => { c.body = { tenant: currentTenant().id }; });
+       const { port } = await app.listen(0, '127.0.0.1');
+       const ok = await (await fetch('http://127.0.0.1:' + port + '/t', { headers: { 'x-tenant-id': 'acme' } })).json();
+       const unknown = await (await fetch('http://127.0.0.1:' + port + '/t', { headers: { 'x-tenant-id': 'nope' } })).json();
+       await app.stop();
+       console.log(JSON.stringify({
+         ok, unknown: unknown.code, auth: typeof authPlugin, code: AuthErrors.AUTH_REQUIRED.code,
+         tenantCode: TenantErrors.TENANT_MISMATCH.code, pg: [typeof withTenant, tenantRlsSql({ table: 't' }).length > 0],
+       }));`,
+    );
+    writeFileSync(
+      join(scratch, 'features.cjs'),
+      `const { authPlugin } = require('@koaforge/auth');
+       const { tenantPlugin, tenantKeys } = require('@koaforge/tenant');
+       const { withTenant } = require('@koaforge/tenant/postgres');
+       console.log(JSON.stringify([typeof authPlugin, typeof tenantPlugin, tenantKeys('acme').redis('a'), typeof withTenant]));`,
+    );
+    expect(JSON.parse(run('node', ['features.mjs']))).toEqual({
+      ok: { tenant: 'acme' },
+      unknown: 'TENANT_NOT_FOUND',
+      auth: 'object',
+      code: 'AUTH_REQUIRED',
+      tenantCode: 'TENANT_MISMATCH',
+      pg: ['function', true],
+    });
+    expect(JSON.parse(run('node', ['features.cjs']))).toEqual(['object', 'object', 't:acme:a', 'function']);
+  });
+
   it('type-check from ESM (NodeNext) and CommonJS consumers', () => {
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     writeFileSync(
@@ -95,7 +135,15 @@ describe('packed packages', () => {
        void wrong;
        const p: Principal = { id: 'u', type: 'user' };
        app.register(definePlugin({ name: 'x', setup() {} }));
-       export { n, p };`,
+       import { tenantPlugin, type TenantRecord } from '@koaforge/tenant';
+       import { withTenant } from '@koaforge/tenant/postgres';
+       import { authPlugin } from '@koaforge/auth';
+       app.register(authPlugin).register(tenantPlugin);
+       const rec: TenantRecord = { id: 'acme', status: 'active' };
+       // @ts-expect-error status is a closed set
+       const bad: TenantRecord = { id: 'x', status: 'deleted' };
+       void bad;
+       export { n, p, rec, withTenant };`,
     );
     writeFileSync(
       join(scratch, 'use.cts'),
@@ -103,6 +151,10 @@ describe('packed packages', () => {
        const n: string = core.CoreErrors.INTERNAL.code;
        // @ts-expect-error the catalogue is typed: no such code
        core.CoreErrors.NOT_A_CODE;
+       import tenant = require('@koaforge/tenant');
+       import pg = require('@koaforge/tenant/postgres');
+       const k: string = tenant.TenantErrors.TENANT_NOT_FOUND.code;
+       void k; void pg.withTenant;
        export = n;`,
     );
     writeFileSync(
