@@ -67,8 +67,8 @@ describe('revocation across instances on one Redis', () => {
     await b.tokens.verify(pair.accessToken); // cached on B
     await a.tokens.verify(pair.accessToken); // cached on A
     await a.sessions.revoke(alice.id, sessionId);
-    const elapsed = await waitFor('B to see the revocation', revokedOn(b.tokens, pair.accessToken), 1000);
-    expect(elapsed).toBeLessThan(1000);
+    // SHOWCASE's "within 1 s" is the deadline of the wait: it throws when B still accepts the token.
+    await waitFor('B to see the revocation', revokedOn(b.tokens, pair.accessToken), 1000);
     await expect(a.tokens.verify(pair.accessToken)).rejects.toMatchObject({ code: 'AUTH_TOKEN_REVOKED' });
   });
 

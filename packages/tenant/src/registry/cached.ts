@@ -1,11 +1,9 @@
 import type { EventBus, Logger, RedisConnection } from '@koaforge/core';
 import type { TenantChange, TenantChangeListener, TenantRecord, TenantRegistry } from '../types.js';
-import { ChangeListeners } from './change-listeners.js';
-import { InFlight } from './in-flight.js';
+import { LocalTenantCache } from './local-cache.js';
 import { storedRecord } from './record-schema.js';
 import { RedisCacheLevel } from './redis-cache-level.js';
 import { TenantChanged } from './tenant-changed.js';
-import { TtlCache } from './ttl-cache.js';
 import { registryUnavailable } from './unavailable.js';
 
 export interface CachedTenantRegistryOptions {
@@ -47,29 +45,21 @@ export interface CachedTenantRegistryOptions {
 export class CachedTenantRegistry implements TenantRegistry {
   readonly #load: (id: string) => Promise<TenantRecord | undefined>;
   readonly #loadByDomain: ((host: string) => Promise<TenantRecord | undefined>) | undefined;
-  readonly #ttlMs: number;
-  readonly #negativeTtlMs: number;
-  /** id → record, or `null` for a known miss. */
-  readonly #records: TtlCache<TenantRecord | null>;
-  /** host → tenant id, or `null` for a known miss. */
-  readonly #domains: TtlCache<string | null>;
-  readonly #loading = new InFlight<TenantRecord | null>();
-  readonly #listeners: ChangeListeners;
+  readonly #cache: LocalTenantCache;
   readonly #level2: RedisCacheLevel | undefined;
   readonly #bus: EventBus | undefined;
-  readonly #unsubscribe: (() => void) | undefined;
-  /** Bumped by every invalidation: a load that started before one must not refill the cache. */
-  #generation = 0;
 
   constructor(options: CachedTenantRegistryOptions) {
     this.#load = options.load;
     this.#loadByDomain = options.loadByDomain;
-    this.#ttlMs = options.ttlMs ?? 60_000;
-    this.#negativeTtlMs = options.negativeTtlMs ?? 10_000;
-    const max = options.maxEntries ?? 10_000;
-    this.#records = new TtlCache(max);
-    this.#domains = new TtlCache(max);
-    this.#listeners = new ChangeListeners(options.logger);
+    this.#bus = options.bus;
+    this.#cache = new LocalTenantCache({
+      ttlMs: options.ttlMs ?? 60_000,
+      negativeTtlMs: options.negativeTtlMs ?? 10_000,
+      maxEntries: options.maxEntries ?? 10_000,
+      bus: options.bus,
+      logger: options.logger,
+    });
     this.#level2 =
       options.redis === undefined
         ? undefined
@@ -77,37 +67,30 @@ export class CachedTenantRegistry implements TenantRegistry {
             connection: options.redis,
             ...(options.logger === undefined ? {} : { logger: options.logger }),
           });
-    this.#bus = options.bus;
-    this.#unsubscribe = this.#bus?.on(TenantChanged, (change, meta) => {
-      // Our own emits were applied before emitting.
-      if (!meta.local) this.#apply(change);
-    });
   }
 
   get(id: string): Promise<TenantRecord | undefined> {
-    const cached = this.#records.get(id);
-    if (cached !== undefined) return Promise.resolve(cached ?? undefined);
-    return this.#loading.run(id, () => this.#fill(id)).then((r) => r ?? undefined);
+    return this.#cache.get(id, (key) => this.#fill(key));
   }
 
   peek(id: string): TenantRecord | null | undefined {
-    return this.#records.get(id);
+    return this.#cache.peek(id);
   }
 
   async byDomain(host: string): Promise<TenantRecord | undefined> {
-    const id = this.#domains.get(host);
+    const id = this.#cache.domainOwner(host);
     if (id === null) return undefined;
     if (id !== undefined) return this.get(id);
-    if (this.#loadByDomain === undefined) return undefined;
-    const record = await this.#loading.run(`domain:${host}`, () => this.#fillDomain(host));
-    return record ?? undefined;
+    const loadByDomain = this.#loadByDomain;
+    if (loadByDomain === undefined) return undefined;
+    return (await this.#cache.byDomain(host, (key) => this.#loadRecord(() => loadByDomain(key)))) ?? undefined;
   }
 
   peekDomain(host: string): TenantRecord | null | undefined {
-    const id = this.#domains.get(host);
+    const id = this.#cache.domainOwner(host);
     if (id === null) return null;
     if (id === undefined) return this.#loadByDomain === undefined ? null : undefined;
-    return this.#records.get(id) ?? undefined;
+    return this.#cache.peek(id) ?? undefined;
   }
 
   /**
@@ -116,49 +99,25 @@ export class CachedTenantRegistry implements TenantRegistry {
    */
   async invalidate(id: string, change: TenantChange['change'] = 'updated'): Promise<void> {
     const event = { id, change };
-    this.#apply(event);
+    this.#cache.apply(event);
     await this.#level2?.drop(id);
     await this.#bus?.emit(TenantChanged, event);
   }
 
   onChange(listener: TenantChangeListener): () => void {
-    return this.#listeners.add(listener);
+    return this.#cache.onChange(listener);
   }
 
   close(): void {
-    this.#unsubscribe?.();
-    this.#listeners.clear();
-    this.#records.clear();
-    this.#domains.clear();
-    this.#loading.clear();
-  }
-
-  #apply(change: TenantChange): void {
-    this.#generation++;
-    this.#records.delete(change.id);
-    this.#loading.forget(change.id);
-    // Its domains may have moved, and a domain unknown a moment ago may now be its.
-    this.#domains.deleteWhere((owner) => owner === change.id || owner === null);
-    this.#listeners.notify(change);
+    this.#cache.close();
   }
 
   async #fill(id: string): Promise<TenantRecord | null> {
-    const generation = this.#generation;
     let record = await this.#level2?.get(id);
     if (record === undefined) {
       record = await this.#loadRecord(() => this.#load(id));
-      await this.#level2?.set(id, record, record === null ? this.#negativeTtlMs : this.#ttlMs);
-    }
-    if (generation === this.#generation) this.#remember(id, record);
-    return record;
-  }
-
-  async #fillDomain(host: string): Promise<TenantRecord | null> {
-    const generation = this.#generation;
-    const record = await this.#loadRecord(() => this.#loadByDomain!(host));
-    if (generation === this.#generation) {
-      this.#domains.set(host, record?.id ?? null, record === null ? this.#negativeTtlMs : this.#ttlMs);
-      if (record !== null) this.#remember(record.id, record);
+      const ttl = record === null ? this.#cache.negativeTtlMs : this.#cache.ttlMs;
+      await this.#level2?.set(id, record, ttl);
     }
     return record;
   }
@@ -171,9 +130,5 @@ export class CachedTenantRegistry implements TenantRegistry {
       throw registryUnavailable(err);
     }
     return found === undefined ? null : storedRecord(found);
-  }
-
-  #remember(id: string, record: TenantRecord | null): void {
-    this.#records.set(id, record, record === null ? this.#negativeTtlMs : this.#ttlMs);
   }
 }

@@ -1,8 +1,8 @@
 import type { Logger } from '@koaforge/core';
-import type { TenantChangeListener, TenantRecord, TenantRegistry } from '../types.js';
+import type { TenantChangeListener, TenantRecord } from '../types.js';
 import { ChangeListeners } from './change-listeners.js';
 import { storedRecord } from './record-schema.js';
-import { TenantIndex } from './tenant-index.js';
+import { StaticTenantRegistry } from './static.js';
 
 export interface MemoryTenantRegistryOptions {
   tenants?: readonly TenantRecord[];
@@ -20,46 +20,25 @@ export interface MemoryTenantRegistryOptions {
  * registry.onChange(({ id, change }) => { if (change === 'removed') pools.dispose(id); });
  * registry.suspend('acme');
  */
-export class MemoryTenantRegistry implements TenantRegistry {
-  readonly #index = new TenantIndex();
+export class MemoryTenantRegistry extends StaticTenantRegistry {
   readonly #listeners: ChangeListeners;
 
   constructor(options: MemoryTenantRegistryOptions = {}) {
+    super(options.tenants);
     this.#listeners = new ChangeListeners(options.logger);
-    for (const tenant of options.tenants ?? []) this.#index.set(storedRecord(tenant));
-  }
-
-  get(id: string): Promise<TenantRecord | undefined> {
-    return Promise.resolve(this.#index.get(id));
-  }
-
-  byDomain(host: string): Promise<TenantRecord | undefined> {
-    return Promise.resolve(this.#index.byDomain(host));
-  }
-
-  peek(id: string): TenantRecord | null {
-    return this.#index.get(id) ?? null;
-  }
-
-  peekDomain(host: string): TenantRecord | null {
-    return this.#index.byDomain(host) ?? null;
-  }
-
-  list(): TenantRecord[] {
-    return this.#index.values();
   }
 
   /** Add or replace a tenant. 409 `TENANT_DOMAIN_TAKEN` when a domain belongs to another tenant. */
   put(record: TenantRecord): TenantRecord {
     const stored = storedRecord(record);
-    this.#index.set(stored);
+    this.index.set(stored);
     this.#listeners.notify({ id: stored.id, change: 'updated' });
     return stored;
   }
 
   /** Remove a tenant; false when there was none. */
   remove(id: string): boolean {
-    const removed = this.#index.delete(id);
+    const removed = this.index.delete(id);
     if (removed) this.#listeners.notify({ id, change: 'removed' });
     return removed;
   }
@@ -74,7 +53,7 @@ export class MemoryTenantRegistry implements TenantRegistry {
     return this.#setStatus(id, 'active');
   }
 
-  onChange(listener: TenantChangeListener): () => void {
+  override onChange(listener: TenantChangeListener): () => void {
     return this.#listeners.add(listener);
   }
 
@@ -83,7 +62,7 @@ export class MemoryTenantRegistry implements TenantRegistry {
   }
 
   #setStatus(id: string, status: 'active' | 'suspended'): boolean {
-    const record = this.#index.get(id);
+    const record = this.index.get(id);
     if (record === undefined) return false;
     this.put({ ...record, status });
     return true;

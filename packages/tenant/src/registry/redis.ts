@@ -1,13 +1,11 @@
 import type { EventBus, Logger, RedisConnection } from '@koaforge/core';
 import { TenantErrors } from '../errors.js';
 import type { TenantChange, TenantChangeListener, TenantRecord, TenantRegistry } from '../types.js';
-import { ChangeListeners } from './change-listeners.js';
-import { InFlight } from './in-flight.js';
+import { LocalTenantCache } from './local-cache.js';
 import { decodeRecord, storedRecord } from './record-schema.js';
 import { runPutTenant } from './redis-scripts.js';
 import { redisIsDown } from './redis-status.js';
 import { TenantChanged } from './tenant-changed.js';
-import { TtlCache } from './ttl-cache.js';
 import { registryUnavailable } from './unavailable.js';
 
 export interface RedisTenantRegistryOptions {
@@ -39,56 +37,46 @@ export class RedisTenantRegistry implements TenantRegistry {
   readonly #connection: RedisConnection;
   readonly #recordsKey: string;
   readonly #domainsKey: string;
-  readonly #ttlMs: number;
-  readonly #negativeTtlMs: number;
-  readonly #records: TtlCache<TenantRecord | null>;
-  readonly #domains: TtlCache<string | null>;
-  readonly #loading = new InFlight<TenantRecord | null>();
-  readonly #listeners: ChangeListeners;
+  readonly #cache: LocalTenantCache;
   readonly #bus: EventBus | undefined;
-  readonly #unsubscribe: (() => void) | undefined;
-  #generation = 0;
 
   constructor(options: RedisTenantRegistryOptions) {
     this.#connection = options.connection;
     this.#recordsKey = options.connection.key('{tenants}', 'records');
     this.#domainsKey = options.connection.key('{tenants}', 'domains');
-    this.#ttlMs = options.cacheTtlMs ?? 30_000;
-    this.#negativeTtlMs = options.negativeTtlMs ?? 5_000;
-    const max = options.maxEntries ?? 10_000;
-    this.#records = new TtlCache(max);
-    this.#domains = new TtlCache(max);
-    this.#listeners = new ChangeListeners(options.logger);
     this.#bus = options.bus;
-    this.#unsubscribe = this.#bus?.on(TenantChanged, (change, meta) => {
-      if (!meta.local) this.#apply(change);
+    this.#cache = new LocalTenantCache({
+      ttlMs: options.cacheTtlMs ?? 30_000,
+      negativeTtlMs: options.negativeTtlMs ?? 5_000,
+      maxEntries: options.maxEntries ?? 10_000,
+      bus: options.bus,
+      logger: options.logger,
     });
   }
 
   get(id: string): Promise<TenantRecord | undefined> {
-    const cached = this.#records.get(id);
-    if (cached !== undefined) return Promise.resolve(cached ?? undefined);
-    return this.#loading.run(id, () => this.#read(id)).then((r) => r ?? undefined);
+    return this.#cache.get(id, (key) => this.#read(key));
   }
 
   peek(id: string): TenantRecord | null | undefined {
-    return this.#records.get(id);
+    return this.#cache.peek(id);
   }
 
   async byDomain(host: string): Promise<TenantRecord | undefined> {
-    const cached = this.#domains.get(host);
+    const cached = this.#cache.domainOwner(host);
     if (cached === null) return undefined;
     if (cached !== undefined) return this.get(cached);
-    const generation = this.#generation;
-    const id = await this.#command(() => this.#connection.client.hget(this.#domainsKey, host));
-    if (generation === this.#generation) this.#domains.set(host, id, id === null ? this.#negativeTtlMs : this.#ttlMs);
-    return id === null ? undefined : this.get(id);
+    const record = await this.#cache.byDomain(host, async (key) => {
+      const id = await this.#command(() => this.#connection.client.hget(this.#domainsKey, key));
+      return id === null ? null : ((await this.get(id)) ?? null);
+    });
+    return record ?? undefined;
   }
 
   peekDomain(host: string): TenantRecord | null | undefined {
-    const id = this.#domains.get(host);
+    const id = this.#cache.domainOwner(host);
     if (id === null) return null;
-    return id === undefined ? undefined : this.#records.get(id);
+    return id === undefined ? undefined : this.#cache.peek(id);
   }
 
   /** Every tenant (reads Redis). */
@@ -132,15 +120,11 @@ export class RedisTenantRegistry implements TenantRegistry {
   }
 
   onChange(listener: TenantChangeListener): () => void {
-    return this.#listeners.add(listener);
+    return this.#cache.onChange(listener);
   }
 
   close(): void {
-    this.#unsubscribe?.();
-    this.#listeners.clear();
-    this.#records.clear();
-    this.#domains.clear();
-    this.#loading.clear();
+    this.#cache.close();
   }
 
   async #setStatus(id: string, status: 'active' | 'suspended'): Promise<boolean> {
@@ -152,13 +136,8 @@ export class RedisTenantRegistry implements TenantRegistry {
   }
 
   async #read(id: string): Promise<TenantRecord | null> {
-    const generation = this.#generation;
     const json = await this.#command(() => this.#connection.client.hget(this.#recordsKey, id));
-    const record = json === null ? null : (decodeRecord(json) ?? null);
-    if (generation === this.#generation) {
-      this.#records.set(id, record, record === null ? this.#negativeTtlMs : this.#ttlMs);
-    }
-    return record;
+    return json === null ? null : (decodeRecord(json) ?? null);
   }
 
   async #write(id: string, json: string, domains: readonly string[]): Promise<number> {
@@ -176,16 +155,8 @@ export class RedisTenantRegistry implements TenantRegistry {
   }
 
   async #changed(change: TenantChange): Promise<void> {
-    this.#apply(change);
+    this.#cache.apply(change);
     await this.#bus?.emit(TenantChanged, change);
-  }
-
-  #apply(change: TenantChange): void {
-    this.#generation++;
-    this.#records.delete(change.id);
-    this.#loading.forget(change.id);
-    this.#domains.deleteWhere((owner) => owner === change.id || owner === null);
-    this.#listeners.notify(change);
   }
 
   /** A command, failing at once with 503 when the client is not connected (it would wait for a reconnect). */

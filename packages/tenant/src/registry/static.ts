@@ -10,30 +10,31 @@ import { TenantIndex } from './tenant-index.js';
  * const registry = new StaticTenantRegistry([{ id: 'acme', name: 'Acme', domains: ['app.acme.com'] }]);
  */
 export class StaticTenantRegistry implements TenantRegistry {
-  readonly #index = new TenantIndex();
+  /** The tenants, by id and by domain (`MemoryTenantRegistry` changes it at run time). */
+  protected readonly index = new TenantIndex();
 
   constructor(tenants: readonly TenantRecord[] = []) {
-    for (const tenant of tenants) this.#index.set(storedRecord(tenant));
+    for (const tenant of tenants) this.index.set(storedRecord(tenant));
   }
 
   get(id: string): Promise<TenantRecord | undefined> {
-    return Promise.resolve(this.#index.get(id));
+    return Promise.resolve(this.index.get(id));
   }
 
   byDomain(host: string): Promise<TenantRecord | undefined> {
-    return Promise.resolve(this.#index.byDomain(host));
+    return Promise.resolve(this.index.byDomain(host));
   }
 
   peek(id: string): TenantRecord | null {
-    return this.#index.get(id) ?? null;
+    return this.index.get(id) ?? null;
   }
 
   peekDomain(host: string): TenantRecord | null {
-    return this.#index.byDomain(host) ?? null;
+    return this.index.byDomain(host) ?? null;
   }
 
   list(): TenantRecord[] {
-    return this.#index.values();
+    return this.index.values();
   }
 
   /** Static tenants never change: the listener is never called. */

@@ -76,12 +76,12 @@ describe('RedisTenantRegistry when Redis goes away', () => {
       await server.kill();
       await waitFor(() => connection.client.status !== 'ready');
 
-      const t0 = performance.now();
+      // Failing fast (not waiting for a reconnect) is by construction: the command is not sent
+      // while the client is not ready. No wall-clock assertion here (tests never time things).
       await expect(registry.get('globex')).rejects.toMatchObject({
         code: 'TENANT_REGISTRY_UNAVAILABLE',
         status: 503,
       });
-      expect(performance.now() - t0).toBeLessThan(200);
       expect((await registry.get('acme'))?.id).toBe('acme');
       await expect(registry.put({ id: 'umbrella' })).rejects.toMatchObject({ code: 'TENANT_REGISTRY_UNAVAILABLE' });
 
