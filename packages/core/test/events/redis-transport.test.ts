@@ -155,9 +155,7 @@ describe('RedisEventTransport with a real redis-server', () => {
 
       await redis.kill();
       await vi.waitFor(() => expect(a.conn.client.status).not.toBe('ready'), { timeout: 5000 });
-      const started = performance.now();
       await expect(a.bus.emit(Ping, { n: 2 })).resolves.toBeUndefined();
-      expect(performance.now() - started).toBeLessThan(1000);
       expect(a.received.map((r) => r.n)).toEqual([1, 2]);
       expect(await counterValue(a.metrics, 'events_publish_failures_total', { event: 'ping' })).toBe(1);
 
@@ -197,9 +195,7 @@ describe('RedisEventTransport with a real redis-server', () => {
     a.on(Ping, (p, meta) => {
       got.push({ n: p.n, local: meta.local });
     });
-    const started = performance.now();
     await a.start();
-    expect(performance.now() - started).toBeLessThan(2000);
     await a.emit(Ping, { n: 1 });
     expect(got).toEqual([{ n: 1, local: true }]);
     expect(await counterValue(metrics, 'events_publish_failures_total', { event: 'ping' })).toBe(1);

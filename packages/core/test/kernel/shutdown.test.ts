@@ -75,13 +75,11 @@ describe('graceful shutdown', () => {
     expect((await fetch(`${base}/slow`)).status).toBe(200); // the connection is now kept alive
     const pending = fetch(`${base}/slow`);
     await new Promise((r) => setTimeout(r, 50));
-    const started = Date.now();
-    await app.stop({ timeoutMs: 5000 });
+    // The deadline is far beyond the test's timeout: had the drain waited for it, the test would fail.
+    await app.stop({ timeoutMs: 120_000 });
     const res = await pending;
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ done: true });
-    // The drain ended when the connection did, not at the 5 s deadline.
-    expect(Date.now() - started).toBeLessThan(4000);
   });
 
   it('cuts requests still running at the deadline and still runs onStop', async () => {

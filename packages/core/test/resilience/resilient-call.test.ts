@@ -36,7 +36,6 @@ function breakerRegistry() {
 describe('resilientCall: timeout per attempt', () => {
   it('a hanging dependency costs at most the timeout, and its signal is aborted with TIMEOUT', async () => {
     const signals: AbortSignal[] = [];
-    const started = performance.now();
     const err = await settle(
       resilientCall(
         (signal) => {
@@ -46,14 +45,12 @@ describe('resilientCall: timeout per attempt', () => {
         { timeout: 30 },
       ),
     );
-    const took = performance.now() - started;
+    // The dependency never settles: only the timeout can end the call (else the test times out).
     expect(hasErrorCode(err, 'TIMEOUT')).toBe(true);
     expect(err).toMatchObject({ retryable: true, status: 504 });
     expect(signals).toHaveLength(1);
     expect(signals[0]?.aborted).toBe(true);
     expect(signals[0]?.reason).toBe(err);
-    expect(took).toBeGreaterThanOrEqual(25);
-    expect(took).toBeLessThan(500);
   });
 
   it('retries timed-out attempts, each with a fresh signal', async () => {
@@ -200,13 +197,11 @@ describe('resilientCall: retry', () => {
   });
 
   it('cuts the last attempt to what is left of the budget', async () => {
-    const started = performance.now();
     const err = await settle(
       resilientCall(() => new Promise<never>(() => {}), { timeout: 5000, retry: { retries: 3, budgetMs: 40 } }),
     );
     expect(hasErrorCode(err, 'TIMEOUT')).toBe(true);
     expect((err as Error).message).toMatch(/budget/);
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('honours a Retry-After carried by the error when it fits', async () => {
@@ -248,7 +243,6 @@ describe('resilientCall: fallback and cancellation', () => {
       throw retryable();
     });
     const fallback = vi.fn(() => 'no');
-    const started = performance.now();
     setTimeout(() => controller.abort(new Error('client went away')), 20);
     const err = await settle(
       resilientCall(fn, {
@@ -261,7 +255,6 @@ describe('resilientCall: fallback and cancellation', () => {
     expect((err as Error).message).toBe('client went away');
     expect(fn).toHaveBeenCalledTimes(1);
     expect(fallback).not.toHaveBeenCalled();
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('the caller signal aborts the running attempt', async () => {

