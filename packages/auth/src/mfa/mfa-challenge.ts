@@ -73,15 +73,22 @@ export class MfaChallenge {
     }
   }
 
-  async issue(userId: string): Promise<IssuedChallenge> {
+  /** A challenge for `userId`, who proved the first factor by `firstFactor` (`pwd`, `oauth`). */
+  async issue(userId: string, firstFactor = 'pwd'): Promise<IssuedChallenge> {
     const challengeToken = randomBytes(32).toString('base64url');
     const expiresAt = this.#now() + this.#ttlMs;
-    await this.#store.putChallenge(hashChallenge(challengeToken), { userId, expiresAt, attempts: 0 }, this.#ttlMs);
+    const record = { userId, expiresAt, attempts: 0, ...(firstFactor === 'pwd' ? {} : { firstFactor }) };
+    await this.#store.putChallenge(hashChallenge(challengeToken), record, this.#ttlMs);
     return { challengeToken, expiresIn: Math.floor(this.#ttlMs / 1000) };
   }
 
   /** The user id, once the code is right. */
   async complete(challengeToken: unknown, code: unknown): Promise<string> {
+    return (await this.completeSignIn(challengeToken, code)).userId;
+  }
+
+  /** The user id and the session's `amr` (first factor, then `otp`), once the code is right. */
+  async completeSignIn(challengeToken: unknown, code: unknown): Promise<{ userId: string; amr: string[] }> {
     if (typeof challengeToken !== 'string' || !TOKEN_RE.test(challengeToken)) throw this.#invalid('malformed');
     const hash = hashChallenge(challengeToken);
     const challenge = await this.#store.takeChallenge(hash);
@@ -107,7 +114,7 @@ export class MfaChallenge {
       subjectId: challenge.userId,
       data: { method: 'mfa', factor: method },
     });
-    return challenge.userId;
+    return { userId: challenge.userId, amr: [challenge.firstFactor ?? 'pwd', 'otp'] };
   }
 
   #invalid(reason: string, userId?: string) {

@@ -20,6 +20,8 @@ export interface MfaChallengeRecord {
   readonly expiresAt: number;
   /** Wrong codes already tried with this challenge. */
   readonly attempts: number;
+  /** How the first factor was proved (`pwd`, `oauth`), for the session's `amr`. Default `pwd`. */
+  readonly firstFactor?: string;
 }
 
 /** Failed second-factor attempts of a user. */

@@ -132,7 +132,12 @@ export class RedisMfaStore implements MfaStore {
   }
 
   async putChallenge(challengeHash: string, record: MfaChallengeRecord, ttlMs: number): Promise<void> {
-    const value = JSON.stringify({ userId: record.userId, expiresAt: record.expiresAt, attempts: record.attempts });
+    const value = JSON.stringify({
+      userId: record.userId,
+      expiresAt: record.expiresAt,
+      attempts: record.attempts,
+      ...(record.firstFactor === undefined ? {} : { firstFactor: record.firstFactor }),
+    });
     await this.#client.set(this.#challengeKey(challengeHash), value, 'PX', Math.max(1, Math.ceil(ttlMs)));
   }
 
@@ -160,9 +165,9 @@ async function execOrThrow(pending: Promise<Array<[Error | null, unknown]> | nul
 function parseChallenge(raw: string): MfaChallengeRecord | undefined {
   try {
     const value = JSON.parse(raw) as Record<string, unknown>;
-    const { userId, expiresAt, attempts } = value;
+    const { userId, expiresAt, attempts, firstFactor } = value;
     if (typeof userId !== 'string' || typeof expiresAt !== 'number' || typeof attempts !== 'number') return undefined;
-    return { userId, expiresAt, attempts };
+    return { userId, expiresAt, attempts, ...(typeof firstFactor === 'string' ? { firstFactor } : {}) };
   } catch {
     return undefined;
   }

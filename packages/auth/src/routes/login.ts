@@ -57,10 +57,10 @@ export function mountLoginRoutes(router: Router, prefix: string, options: AuthRo
   router.post(`${prefix}/auth/mfa/totp/login`, loginLimit, async (ctx) => {
     const body = parseBody(ctx, mfaLoginBody);
     if (services.mfaChallenge === undefined) throw AuthErrors.AUTH_MFA_CHALLENGE_INVALID();
-    const userId = await services.mfaChallenge.complete(body.challengeToken, body.code);
+    const { userId, amr } = await services.mfaChallenge.completeSignIn(body.challengeToken, body.code);
     const user = await services.users.findById(userId);
     if (user === undefined || user.disabled === true) throw AuthErrors.AUTH_MFA_CHALLENGE_INVALID();
-    ctx.body = (await services.sessions.start(user, clientInfo(ctx, hops), ['pwd', 'otp'])).pair;
+    ctx.body = (await services.sessions.start(user, clientInfo(ctx, hops), amr)).pair;
   });
 
   router.post(`${prefix}/auth/refresh`, refreshLimit, async (ctx) => {

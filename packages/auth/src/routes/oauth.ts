@@ -73,6 +73,10 @@ export function mountOAuthSignIn(router: Router, prefix: string, options: OAuthS
     defaultRoles: config.defaultRoles,
   });
 
+  const limit = options.limiter === undefined ? {} : { limiter: options.limiter };
+  // `/start` writes a transaction per call without authentication: limited per client like login.
+  const startLimit = rateLimit({ name: 'auth-oauth-start', ...services.config.login.rateLimit }, limit);
+  router.use(`${flow.prefix}/:provider/start`, startLimit);
   mountOAuthRoutes(router, {
     flow,
     cookie: { secure },
@@ -104,7 +108,6 @@ export function mountOAuthSignIn(router: Router, prefix: string, options: OAuthS
     },
   });
 
-  const limit = options.limiter === undefined ? {} : { limiter: options.limiter };
   const exchangeLimit = rateLimit({ name: 'auth-oauth-exchange', ...services.config.login.rateLimit }, limit);
   router.post(`${flow.prefix}/exchange`, exchangeLimit, async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
@@ -120,7 +123,7 @@ export function mountOAuthSignIn(router: Router, prefix: string, options: OAuthS
       services.mfaChallenge !== undefined &&
       (await services.totp.isEnabled(user.id))
     ) {
-      const challenge = await services.mfaChallenge.issue(user.id);
+      const challenge = await services.mfaChallenge.issue(user.id, 'oauth');
       ctx.body = { mfaRequired: true, challengeToken: challenge.challengeToken, expiresIn: challenge.expiresIn };
       return;
     }

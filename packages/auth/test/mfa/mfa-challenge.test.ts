@@ -21,6 +21,22 @@ function setup(options: { maxAttempts?: number } = {}) {
 }
 
 describe('MfaChallenge', () => {
+  it('completes to the session amr: the first factor it was issued for, then otp', async () => {
+    const { challenges, enable, code, state } = setup();
+    const { secret } = await enable('u-1');
+    const afterPassword = await challenges.issue('u-1');
+    expect(await challenges.completeSignIn(afterPassword.challengeToken, await code(secret))).toEqual({
+      userId: 'u-1',
+      amr: ['pwd', 'otp'],
+    });
+    state.now += 30_000; // the next time step: a TOTP code is accepted once
+    const afterOAuth = await challenges.issue('u-1', 'oauth');
+    expect(await challenges.completeSignIn(afterOAuth.challengeToken, await code(secret))).toEqual({
+      userId: 'u-1',
+      amr: ['oauth', 'otp'],
+    });
+  });
+
   it('issues an opaque short-lived token that completes to the user id with a right code', async () => {
     const { challenges, enable, code, events } = setup();
     const { secret } = await enable('u-1');

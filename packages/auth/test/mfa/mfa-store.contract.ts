@@ -123,5 +123,13 @@ export function runMfaStoreContract(name: string, makeStore: () => MfaStore): vo
       await sleep(120);
       expect(await store.takeChallenge(short)).toBeUndefined();
     });
+
+    it('challenges keep how the first factor was proved', async () => {
+      const store = makeStore();
+      const hash = randomUUID();
+      const challenge = { userId: 'u-1', expiresAt: 5_000, attempts: 0, firstFactor: 'oauth' };
+      await store.putChallenge(hash, challenge, 60_000);
+      expect(await store.takeChallenge(hash)).toEqual(challenge);
+    });
   });
 }

@@ -46,10 +46,11 @@ function seedUsers(): MemoryUserStore {
 async function boot(
   server: Listening,
   oauth: Record<string, unknown> = {},
-  extra: { redisUrl?: string; users?: MemoryUserStore; audit?: AuditInput[] } = {},
+  extra: { redisUrl?: string; users?: MemoryUserStore; audit?: AuditInput[]; login?: unknown } = {},
 ): Promise<Booted> {
   const overrides: Record<string, unknown> = {
     auth: {
+      ...(extra.login === undefined ? {} : { login: extra.login }),
       secret: SECRET,
       passwords: { memoryCost: 1024, timeCost: 1 },
       roles: [{ name: 'admin', allow: ['*'] }],
@@ -304,6 +305,18 @@ describe('authPlugin OAuth sign-in (oidc-provider on loopback)', () => {
     const { res, body } = await signIn(main, jar, 'zed');
     expect([res.status, body.code]).toEqual([403, 'AUTH_FORBIDDEN']);
     expect(await main.users.findByEmail('zed@elsewhere.test')).toBeUndefined();
+  });
+
+  it('limits /start per client like login: unauthenticated calls cannot fill the transaction store', async () => {
+    const server = await listenLoopback();
+    listening.push(server);
+    const app = await boot(server, {}, { login: { rateLimit: { limit: 2, window: '1m' } } });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await send(app.url, '/api/v1/auth/oauth/idp/start')).status);
+    expect(statuses).toEqual([302, 302, 429]);
+    const limited = await send(app.url, '/api/v1/auth/oauth/idp/start');
+    expect(limited.body).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
   it('looks the account up in the tenant named at /start', async () => {
