@@ -17,8 +17,7 @@ export class RequestContext {
   readonly ctx: Context | undefined;
   /** `process.hrtime.bigint()` when the request entered the kernel. */
   readonly startedAt: bigint;
-  /** Free-form per-request values for plugins; key by a symbol or token of your own. */
-  readonly bag = new Map<unknown, unknown>();
+  #bag: Map<unknown, unknown> | undefined;
   #principal: Principal | undefined;
   #tenant: TenantRef | undefined;
   #log: Logger | undefined;
@@ -32,6 +31,12 @@ export class RequestContext {
     this.startedAt = process.hrtime.bigint();
     this.#baseLogger = init.logger;
     this.#rootContainer = init.container;
+  }
+
+  /** Free-form per-request values for plugins; key by a symbol or token of your own. Made on first use. */
+  get bag(): Map<unknown, unknown> {
+    if (this.#bag === undefined) this.#bag = new Map();
+    return this.#bag;
   }
 
   /** A child logger bound to this request's id. */
@@ -102,9 +107,13 @@ export function currentRequestId(): string | undefined {
   return storage.getStore()?.requestId;
 }
 
-/** Run `fn` inside a request context (for jobs, WebSocket messages and tests). */
-export function runWithContext<T>(context: RequestContext, fn: () => T): T {
-  return storage.run(context, fn);
+/** Run `fn(...args)` inside a request context (for jobs, WebSocket messages and tests). */
+export function runWithContext<T, A extends unknown[] = []>(
+  context: RequestContext,
+  fn: (...args: A) => T,
+  ...args: A
+): T {
+  return storage.run(context, fn, ...args);
 }
 
 declare module 'koa' {
@@ -137,18 +146,30 @@ export interface RequestContextOptions {
  * app.use(requestContext({ logger }));
  */
 export function requestContext(options: RequestContextOptions = {}): Middleware {
+  const open = contextOpener(options);
+  return function requestContextMiddleware(ctx, next) {
+    return storage.run(open(ctx), next);
+  };
+}
+
+/**
+ * What {@link requestContext} does before running the chain: takes or makes the request id, echoes
+ * it, and sets `ctx.state.requestContext` / `requestId`. The caller runs the rest inside the returned
+ * context (`runWithContext`); the kernel's core middleware does.
+ */
+export function contextOpener(options: RequestContextOptions = {}): (ctx: Context) => RequestContext {
   const header = options.header ?? 'X-Request-Id';
   const lowerHeader = header.toLowerCase();
   const trustIncoming = options.trustIncoming ?? true;
   const generateId = options.generateId ?? generateRequestId;
   const { logger, container } = options;
-  return function requestContextMiddleware(ctx, next) {
+  return (ctx) => {
     const incoming = trustIncoming ? ctx.req.headers[lowerHeader] : undefined;
     const requestId = typeof incoming === 'string' && isSaneRequestId(incoming) ? incoming : generateId();
     const rc = new RequestContext({ requestId, ctx, logger, container });
     ctx.state.requestContext = rc;
     ctx.state.requestId = requestId;
     ctx.set(header, requestId);
-    return storage.run(rc, next);
+    return rc;
   };
 }

@@ -13,17 +13,12 @@ export interface ErrorBoundaryOptions {
 }
 
 /**
- * Koa middleware answering every error thrown below it as RFC 9457 `application/problem+json`
- * with `code` and `requestId`. 5xx answers never carry the message, stack or cause; those go to
- * the log. Headers an error asks for (`Retry-After`, `Allow`, `WWW-Authenticate`) are set.
- *
- * @example
- * app.use(requestContext({ logger }));
- * app.use(errorBoundary());
+ * Answers one error the way {@link errorBoundary} does (problem+json, 5xx logged, socket cut when
+ * the response has started). The kernel calls it from its core middleware.
  */
-export function errorBoundary(options: ErrorBoundaryOptions = {}): Middleware {
+export function errorAnswer(options: ErrorBoundaryOptions = {}): (ctx: Context, thrown: unknown) => void {
   const { onError } = options;
-  const answer = (ctx: Context, thrown: unknown): void => {
+  return (ctx, thrown) => {
     const err = normalizeError(thrown);
     const rc = currentContext();
     const requestId = rc?.requestId ?? ctx.state.requestId;
@@ -47,6 +42,19 @@ export function errorBoundary(options: ErrorBoundaryOptions = {}): Middleware {
     }
     onError?.(thrown, ctx);
   };
+}
+
+/**
+ * Koa middleware answering every error thrown below it as RFC 9457 `application/problem+json`
+ * with `code` and `requestId`. 5xx answers never carry the message, stack or cause; those go to
+ * the log. Headers an error asks for (`Retry-After`, `Allow`, `WWW-Authenticate`) are set.
+ *
+ * @example
+ * app.use(requestContext({ logger }));
+ * app.use(errorBoundary());
+ */
+export function errorBoundary(options: ErrorBoundaryOptions = {}): Middleware {
+  const answer = errorAnswer(options);
   // `next().then(undefined, …)` rather than an async function with try/await: one promise per
   // request instead of three, which matters while AsyncLocalStorage hooks every promise (Node 20).
   return function errorBoundaryMiddleware(ctx, next) {

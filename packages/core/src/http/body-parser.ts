@@ -1,7 +1,11 @@
 import contentType from 'content-type';
 import type { Context, Middleware, Next } from 'koa';
-import getRawBody from 'raw-body';
+import type getRawBodyType from 'raw-body';
 import { CoreErrors } from '../errors.js';
+import { lazyModule } from '../lazy-module.js';
+
+/** raw-body (with iconv-lite) loads on the first request with a body, not at every app's start. */
+const getRawBody = lazyModule<typeof getRawBodyType>('raw-body');
 
 export interface BodyParserOptions {
   /** Largest JSON body in bytes. Default 1 MiB. */
@@ -80,7 +84,7 @@ export function bodyParser(options: BodyParserOptions = {}): Middleware {
     const declared = ctx.req.headers['content-length'];
     let text: string;
     try {
-      text = await getRawBody(ctx.req, {
+      text = await getRawBody()(ctx.req, {
         limit,
         length: declared === undefined ? undefined : Number(declared),
         encoding: 'utf-8',

@@ -1,27 +1,45 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { HttpMetrics } from '../metrics/http-metrics.js';
 import type { AccessLogWriter } from './access-log.js';
 
+/** Metrics and access log around one request: `started` when it enters, `finished` once answered. */
+export interface RequestObserver {
+  /** Call when the request enters; `start` is `process.hrtime.bigint()` at that moment. */
+  started(): void;
+  /** `failed`: an error escaped everything below (recorded as 500). */
+  finished(ctx: Context, start: bigint, failed: boolean): void;
+}
+
+/** The observer for whichever of metrics and access log are given. */
+export function requestObserver(options: { metrics?: HttpMetrics; accessLog?: AccessLogWriter }): RequestObserver {
+  const { metrics, accessLog } = options;
+  return {
+    started() {
+      metrics?.started();
+    },
+    finished(ctx, start, failed) {
+      // Below an error boundary a failure is rare (the boundary answers first); record it as 500.
+      if (failed) ctx.status = 500;
+      metrics?.finished(ctx, start);
+      accessLog?.write(ctx, start, failed);
+    },
+  };
+}
+
 /**
  * Metrics and the access log in one middleware: one clock read at the start and one promise
- * continuation at the end instead of two of each (the kernel's `observe` phase uses this; plain
- * Koa apps can use `httpMetrics()` and `accessLog()` separately).
+ * continuation at the end instead of two of each (plain Koa apps can use `httpMetrics()` and
+ * `accessLog()` separately; the kernel folds this into its core middleware, see `coreMiddleware`).
  */
 export function observeRequests(options: { metrics?: HttpMetrics; accessLog?: AccessLogWriter }): Middleware {
-  const { metrics, accessLog } = options;
+  const observer = requestObserver(options);
   return function observeRequestsMiddleware(ctx, next) {
     const start = process.hrtime.bigint();
-    metrics?.started();
+    observer.started();
     return next().then(
-      () => {
-        metrics?.finished(ctx, start);
-        accessLog?.write(ctx, start, false);
-      },
+      () => observer.finished(ctx, start, false),
       (err: unknown) => {
-        // Below an error boundary this is rare (the boundary answers first); record as 500.
-        ctx.status = 500;
-        metrics?.finished(ctx, start);
-        accessLog?.write(ctx, start, true);
+        observer.finished(ctx, start, true);
         throw err;
       },
     );

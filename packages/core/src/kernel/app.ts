@@ -4,15 +4,15 @@ import Koa, { type Middleware } from 'koa';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import { Config } from '../config/index.js';
-import { requestContext } from '../context/request-context.js';
+import { contextOpener } from '../context/request-context.js';
 import { Container } from '../di/container.js';
-import { errorBoundary } from '../errors/boundary.js';
+import { errorAnswer } from '../errors/boundary.js';
 import { CoreErrors } from '../errors.js';
 import { HealthRegistry } from '../health/health-registry.js';
 import { livenessHandler, readinessHandler } from '../health/health-routes.js';
 import { AccessLogWriter } from '../http/access-log.js';
 import { bodyParser } from '../http/body-parser.js';
-import { observeRequests } from '../http/observe.js';
+import { requestObserver } from '../http/observe.js';
 import { unroutedAnswer } from '../http/route-fallback.js';
 import { createLogger, flushLogger, type Logger } from '../logging/index.js';
 import { HttpMetrics } from '../metrics/http-metrics.js';
@@ -20,6 +20,7 @@ import { metricsHandler } from '../metrics/metrics-route.js';
 import { createMetricsRegistry } from '../metrics/registry.js';
 import { type HttpConfig, httpConfigSchema, type LogConfig, logConfigSchema } from './app-config.js';
 import type { AppFeatures, AppOptions, AppState, BootReport, PluginReport } from './app-types.js';
+import { CORE_PHASES, type CoreParts, coreMiddleware, corePhases } from './core-middleware.js';
 import { sortPlugins } from './graph.js';
 import { type HookName, runHook } from './hooks.js';
 import { DrainableServer } from './http-server.js';
@@ -268,27 +269,35 @@ export class App {
     return ctx as PluginContext<never>;
   }
 
+  /** The built-ins of the `context`, `observe` and `error` phases, made once per app. */
+  #coreParts(): CoreParts {
+    const f = this.#features;
+    const parts: CoreParts = {};
+    if (f.requestContext) {
+      parts.open = contextOpener({
+        logger: this.log,
+        container: this.container,
+        trustIncoming: this.#http.trustRequestId,
+      });
+    }
+    if (f.metrics || f.accessLog) {
+      parts.observer = requestObserver({
+        ...(f.metrics ? { metrics: new HttpMetrics({ registry: this.metrics }) } : {}),
+        ...(f.accessLog ? { accessLog: new AccessLogWriter({ logger: this.log }) } : {}),
+      });
+    }
+    if (f.errorBoundary) parts.answer = errorAnswer();
+    return parts;
+  }
+
+  /** Built-ins after the core phases: body parser, health and metrics routes. */
   #builtins(): PhasedMiddleware[] {
     const f = this.#features;
     const list: PhasedMiddleware[] = [];
-    const add = (phase: Phase, middleware: Middleware) => list.push({ phase, middleware, owner: 'core' });
-    if (f.requestContext) {
-      add(
-        'context',
-        requestContext({ logger: this.log, container: this.container, trustIncoming: this.#http.trustRequestId }),
-      );
+    if (f.bodyParser) {
+      const middleware = bodyParser({ jsonLimit: this.#http.bodyLimit, textLimit: this.#http.textLimit });
+      list.push({ phase: 'routes', middleware, owner: 'core' });
     }
-    if (f.metrics || f.accessLog) {
-      add(
-        'observe',
-        observeRequests({
-          ...(f.metrics ? { metrics: new HttpMetrics({ registry: this.metrics }) } : {}),
-          ...(f.accessLog ? { accessLog: new AccessLogWriter({ logger: this.log }) } : {}),
-        }),
-      );
-    }
-    if (f.errorBoundary) add('error', errorBoundary());
-    if (f.bodyParser) add('routes', bodyParser({ jsonLimit: this.#http.bodyLimit, textLimit: this.#http.textLimit }));
     if (f.health) {
       this.router.get('/healthz', livenessHandler());
       this.router.get('/readyz', readinessHandler(this.health));
@@ -298,12 +307,18 @@ export class App {
   }
 
   #buildPipeline(): void {
-    const builtins = this.#builtins();
+    const parts = this.#coreParts();
+    const core = corePhases(parts);
     // Built-ins come first inside their phase: the error boundary wraps plugin error middleware,
     // the body parser runs before plugin route middleware.
-    const ordered = orderByPhase([...builtins, ...this.#middleware]);
+    const ordered = orderByPhase([...core, ...this.#builtins(), ...this.#middleware]);
+    // Nothing else in the context / observe / error phases: the core's three run as one middleware.
+    const fold = core.length > 1 && !this.#middleware.some((m) => CORE_PHASES.has(m.phase));
+    const run = fold
+      ? [coreMiddleware(parts), ...ordered.filter((e) => !core.includes(e)).map((e) => e.middleware)]
+      : ordered.map((e) => e.middleware);
     for (const r of this.#ordered) if (r.router) this.router.use(r.router.routes());
-    for (const entry of ordered) this.koa.use(entry.middleware);
+    for (const middleware of run) this.koa.use(middleware);
     this.koa.use(this.router.routes());
     if (this.#features.routeFallback) this.koa.use(unroutedAnswer());
     this.#pipeline = ordered;

@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { LineBatch } from './line-batch.js';
 import type { Logger } from './logger.js';
 
 /** What pino's buffered destinations (sonic-boom, thread-stream) offer: `flush(cb)` and events. */
@@ -74,6 +75,8 @@ function flushRound(stream: FlushableStream): Promise<number> {
  */
 export async function flushLogger(logger: Logger): Promise<void> {
   const stream: unknown = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+  // Access-log lines still gathered for this turn go first (see fastLineWriter).
+  LineBatch.flush(stream);
   if (!isFlushable(stream)) return;
   for (let round = 0; round < MAX_FLUSH_ROUNDS; round++) {
     if ((await flushRound(stream)) === 0) return;

@@ -75,4 +75,12 @@ describe('request context', () => {
     const access = lines.find((l) => l.msg === 'request' && l.requestId === 'log-42');
     expect(access).toMatchObject({ method: 'GET', path: '/log', route: '/log', status: 200 });
   });
+  it('keeps one bag per context, made on first use; runWithContext passes arguments through', () => {
+    const rc = new RequestContext({ requestId: 'bag-1' });
+    expect(rc.bag).toBe(rc.bag);
+    rc.bag.set('k', 1);
+    const other = new RequestContext({ requestId: 'bag-2' });
+    expect(other.bag.has('k')).toBe(false);
+    expect(runWithContext(rc, (a: number, b: string) => `${currentRequestId()}:${a}${b}`, 1, 'x')).toBe('bag-1:1x');
+  });
 });

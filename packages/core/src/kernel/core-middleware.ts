@@ -1,0 +1,82 @@
+import type { Context, Middleware, Next } from 'koa';
+import { type RequestContext, runWithContext } from '../context/request-context.js';
+import type { RequestObserver } from '../http/observe.js';
+import type { Phase, PhasedMiddleware } from './phases.js';
+
+/** The kernel's built-ins of the `context`, `observe` and `error` phases, as parts. */
+export interface CoreParts {
+  /** `contextOpener(…)`: the `context` phase. */
+  open?: (ctx: Context) => RequestContext;
+  /** `requestObserver(…)`: the `observe` phase. */
+  observer?: RequestObserver;
+  /** `errorAnswer(…)`: the `error` phase. */
+  answer?: (ctx: Context, thrown: unknown) => void;
+}
+
+/**
+ * The `context`, `observe` and `error` built-ins as ONE middleware, behaving exactly as the three
+ * in a row (request context → observe → error boundary), used when no other middleware sits in
+ * those phases. Why: each middleware frame costs a compose dispatch and a promise, and every
+ * promise pays AsyncLocalStorage's hook on Node 20; here the request gets one frame and one
+ * continuation (`then(finished, answered-then-finished)`) instead of three of each.
+ */
+export function coreMiddleware(parts: CoreParts): Middleware {
+  const { open, observer, answer } = parts;
+  // `rc`: the request's context when the `context` part is on (its start time is the request's).
+  const settle: (ctx: Context, next: Next, rc: RequestContext | undefined) => Promise<void> =
+    observer === undefined ? answered : observed;
+
+  function answered(ctx: Context, next: Next): Promise<void> {
+    return answer === undefined ? next() : next().then(undefined, (thrown: unknown) => answer(ctx, thrown));
+  }
+
+  function observed(ctx: Context, next: Next, rc: RequestContext | undefined): Promise<void> {
+    const o = observer as RequestObserver;
+    // One clock read per request: the context's start when there is one.
+    const start = rc === undefined ? process.hrtime.bigint() : rc.startedAt;
+    o.started();
+    return next().then(
+      () => o.finished(ctx, start, false),
+      (thrown: unknown) => {
+        if (answer === undefined) {
+          o.finished(ctx, start, true);
+          throw thrown;
+        }
+        try {
+          answer(ctx, thrown);
+        } catch (err) {
+          // The boundary itself failed: the observer sees it escape, as it would above the boundary.
+          o.finished(ctx, start, true);
+          throw err;
+        }
+        o.finished(ctx, start, false);
+      },
+    );
+  }
+
+  return function coreMiddleware(ctx, next) {
+    if (open === undefined) return settle(ctx, next, undefined);
+    const rc = open(ctx);
+    return runWithContext(rc, settle, ctx, next, rc);
+  };
+}
+
+/** The phases {@link coreMiddleware} covers. */
+export const CORE_PHASES: ReadonlySet<Phase> = new Set(['context', 'observe', 'error']);
+
+/**
+ * The same parts as one middleware per phase, named as the public ones they equal
+ * (`requestContext()`, `observeRequests()`, `errorBoundary()`): what the boot report lists, and what
+ * runs when plugins add middleware to these phases (theirs then go between the core's, by phase).
+ */
+export function corePhases(parts: CoreParts): PhasedMiddleware[] {
+  const list: PhasedMiddleware[] = [];
+  const add = (phase: Phase, name: string, part: CoreParts) => {
+    const middleware = Object.defineProperty(coreMiddleware(part), 'name', { value: name });
+    list.push({ phase, middleware, owner: 'core' });
+  };
+  if (parts.open) add('context', 'requestContextMiddleware', { open: parts.open });
+  if (parts.observer) add('observe', 'observeRequestsMiddleware', { observer: parts.observer });
+  if (parts.answer) add('error', 'errorBoundaryMiddleware', { answer: parts.answer });
+  return list;
+}
