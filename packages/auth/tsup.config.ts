@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   splitting: false,
+  // import.meta.url in the CommonJS build (lazily loaded dependencies resolve from it).
+  shims: true,
 });

@@ -1,5 +1,5 @@
 import { CoreErrors, createToken, defineErrors, definePlugin } from '@koaforge/core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** This example's error catalogue: codes are stable, statuses explicit. */
 export const TodoErrors = defineErrors({

@@ -1,5 +1,5 @@
 import { secret } from '@koaforge/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { oauthConfigSchema } from './oauth/oauth-config.js';
 import { SUPPORTED_ALGORITHMS } from './tokens/algorithms.js';
 

@@ -82,6 +82,7 @@ export {
   type PluginDefinition,
 } from './kernel/plugin.js';
 export { ConfigToken, ContainerToken, HealthToken, LoggerToken, MetricsToken } from './kernel/tokens.js';
+export { lazyModule } from './lazy-module.js';
 // Logging
 export {
   createLogger,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { tenantRecordSchema } from './registry/record-schema.js';
 import { DEFAULT_TENANT_ID_PATTERN } from './tenant-id.js';
 

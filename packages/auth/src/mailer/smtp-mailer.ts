@@ -1,6 +1,11 @@
-import nodemailer, { type Transporter } from 'nodemailer';
+import { lazyModule } from '@koaforge/core';
+import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { AuthErrors } from '../errors.js';
+
+// Loaded when an SMTP mailer is made: apps that keep mail in memory never pay for it at start.
+const nodemailer = lazyModule<typeof import('nodemailer')>('nodemailer', import.meta.url);
+
 import type { Mailer, MailMessage } from './mailer.js';
 
 export interface SmtpMailerOptions {
@@ -52,7 +57,7 @@ export class SmtpMailer implements Mailer {
     for (const name of ['connectionTimeout', 'greetingTimeout', 'socketTimeout']) {
       if (!url.searchParams.has(name)) url.searchParams.set(name, timeout);
     }
-    this.#transport = nodemailer.createTransport(url.toString(), { from: options.from });
+    this.#transport = nodemailer().createTransport(url.toString(), { from: options.from });
   }
 
   async send(message: MailMessage): Promise<void> {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthErrors } from '../errors.js';
 import { MemoryOAuthHandoffStore } from './stores/memory.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * One sign-in attempt between `/start` and `/callback`. Kept on the server, keyed by a hash of

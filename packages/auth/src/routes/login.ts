@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import { currentContext, rateLimit } from '@koaforge/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthErrors } from '../errors.js';
 import { type AuthRoutesOptions, clientInfo, parseBody, requireSession } from './support.js';
 

@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthErrors } from '../errors.js';
 import type { TotpMfa } from '../mfa/totp-mfa.js';
 import { type AuthRoutesOptions, parseBody, requireSession } from './support.js';

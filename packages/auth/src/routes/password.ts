@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type Router from '@koa/router';
 import { currentContext, rateLimit } from '@koaforge/core';
 import type { Context } from 'koa';
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizeEmail } from '../passwords/password-login.js';
 import { type AuthRoutesOptions, parseBody } from './support.js';
 

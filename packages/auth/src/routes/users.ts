@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import { CoreErrors } from '@koaforge/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthErrors } from '../errors.js';
 import { requirePermission } from '../rbac/guards.js';
 import { userView } from './account.js';

@@ -1,6 +1,6 @@
 /** Marking schemas as secret, and finding where a schema holds secrets. */
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 interface SecretMeta {
   // At least one key is required: zod registries drop an empty meta object when a clone (`.min()`,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CoreErrors } from '../errors.js';
 import { definePlugin } from '../kernel/plugin.js';
 import { RedisConnectionToken } from '../redis/connection.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The kernel's own config sections: `http` and `log`. */
 export const httpConfigSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { secret } from '../config/index.js';
 import { REDIS_DEFAULTS, type RedisConnectionOptions } from './options.js';
 

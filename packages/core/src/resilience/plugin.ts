@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { definePlugin } from '../kernel/plugin.js';
 import { type BreakerOptions, BreakerRegistry, BreakerRegistryToken } from './breaker-registry.js';
 

@@ -1,5 +1,5 @@
 import { normalizeHost } from '@koaforge/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TenantErrors } from '../errors.js';
 import type { TenantRecord } from '../types.js';
 

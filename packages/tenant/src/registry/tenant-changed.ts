@@ -1,5 +1,5 @@
 import { defineEvent } from '@koaforge/core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Emitted on core's event bus when a registry changes or removes a tenant, so every instance drops

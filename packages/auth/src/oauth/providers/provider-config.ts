@@ -1,5 +1,5 @@
 import { secret } from '@koaforge/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthErrors } from '../../errors.js';
 import type { OAuthProvider } from '../provider.js';
 import { githubProvider } from './github.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthErrors } from '../../errors.js';
 import {
   type AuthorizationRequest,
