@@ -120,6 +120,24 @@ describe('tenantPlugin isolation wiring', () => {
     expect(disposed).toEqual(['acme', 'globex']);
   });
 
+  it('per-tenant settings: merged over the app config, validated by its schema, re-read after a change', async () => {
+    const { TenantSettingsToken } = await import('../../src/settings/tenant-settings.js');
+    const { z } = await import('zod');
+    const Uploads = z.object({
+      maxBytes: z.number().int().positive().default(1000),
+      types: z.array(z.string()).default(['pdf']),
+    });
+    const { app } = await start({ tenant: quotaConfig, config: { uploads: { maxBytes: 5000 } } });
+    const settings = app.container.resolve(TenantSettingsToken);
+    const registry = app.container.resolve(TenantRegistryToken) as MemoryTenantRegistry;
+    expect(await settings.get('uploads', Uploads, 'globex')).toEqual({ maxBytes: 5000, types: ['pdf'] });
+    registry.put({ id: 'globex', name: 'Globex', settings: { uploads: { maxBytes: 9000 } } });
+    // The registry's change event dropped the cached value: the next read sees the override.
+    expect(await settings.get('uploads', Uploads, 'globex')).toEqual({ maxBytes: 9000, types: ['pdf'] });
+    registry.put({ id: 'globex', name: 'Globex', settings: { uploads: { maxBytes: -1 } } });
+    await expect(settings.get('uploads', Uploads, 'globex')).rejects.toMatchObject({ code: 'TENANT_CONFIG_INVALID' });
+  });
+
   it('refuses a request quota that is not a period quota', async () => {
     await expect(start({ tenant: { ...quotaConfig, requestQuota: 'seats' } })).rejects.toThrow(/period quota/);
     await expect(start({ tenant: { ...quotaConfig, quotaStore: 'redis' } })).rejects.toThrow(/redisPlugin/);
