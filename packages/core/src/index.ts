@@ -18,6 +18,7 @@ export type { Principal, TenantRef } from './contracts/principal.js';
 
 // DI
 export { Container, type Provider, type Scope } from './di/container.js';
+export { disposerOf } from './di/disposer.js';
 export { createToken, type Token } from './di/token.js';
 export { type ErrorBoundaryOptions, errorBoundary } from './errors/boundary.js';
 

@@ -6,6 +6,7 @@ import {
   container as rootTsyringe,
 } from 'tsyringe';
 import { CoreErrors } from '../errors.js';
+import { disposerOf } from './disposer.js';
 import type { Token } from './token.js';
 
 /**
@@ -21,20 +22,6 @@ export type Provider<T> =
   | { useClass: new (container: Container) => T; scope?: Scope };
 
 type Disposer = () => unknown;
-
-/** Things with a well-known disposal method are disposed when their container is disposed. */
-function disposerOf(value: unknown): Disposer | undefined {
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
-  const v = value as Record<string | symbol, unknown>;
-  const asyncDispose = (Symbol as { asyncDispose?: symbol }).asyncDispose;
-  const dispose = (Symbol as { dispose?: symbol }).dispose;
-  for (const key of [asyncDispose, dispose, 'dispose', 'close', 'destroy'] as const) {
-    if (key === undefined) continue;
-    const fn = v[key];
-    if (typeof fn === 'function') return () => (fn as () => unknown).call(value);
-  }
-  return undefined;
-}
 
 /**
  * The kernel's DI container: tsyringe underneath, typed tokens and factories on top, scopes, test

@@ -1,20 +1,7 @@
-/**
- * How a per-tenant value is disposed when its definition names no `dispose`: the first of
- * `Symbol.asyncDispose`, `Symbol.dispose`, `dispose()`, `close()`, `destroy()` it has (the same
- * list core's container uses). Pools that close with `end()` (pg) need an explicit `dispose`.
- */
-export function defaultDisposer(value: unknown): (() => unknown) | undefined {
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
-  const v = value as Record<string | symbol, unknown>;
-  const asyncDispose = (Symbol as { asyncDispose?: symbol }).asyncDispose;
-  const dispose = (Symbol as { dispose?: symbol }).dispose;
-  for (const key of [asyncDispose, dispose, 'dispose', 'close', 'destroy'] as const) {
-    if (key === undefined) continue;
-    const fn = v[key];
-    if (typeof fn === 'function') return () => (fn as () => unknown).call(value);
-  }
-  return undefined;
-}
+import { disposerOf } from '@koaforge/core';
+
+/** How a per-tenant value is disposed when its definition names no `dispose` (core's rule). */
+export const defaultDisposer = disposerOf;
 
 /** Run disposers one after another (in the order given), collecting failures instead of stopping. */
 export async function runDisposers(disposers: ReadonlyArray<() => unknown>, errors: unknown[]): Promise<void> {
