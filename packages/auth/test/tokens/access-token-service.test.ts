@@ -123,7 +123,7 @@ describe('the verified-token cache', () => {
     await expect(tokens.verify(tokens.sign({ subject: 'u', sessionId: 's' }).token)).rejects.toBe(down);
   });
 
-  it('is a bounded LRU', () => {
+  it('is bounded, and evicts the oldest entry not used since its last turn (CLOCK)', () => {
     const cache = new VerifiedTokenCache(2);
     const entry = { verified: {} as never, exp: 0, keyNotAfter: 0 };
     cache.set('a', entry);
@@ -134,6 +134,14 @@ describe('the verified-token cache', () => {
     expect(cache.get('b')).toBeUndefined();
     expect(cache.get('a')).toBe(entry);
     expect(() => new VerifiedTokenCache(0)).toThrow();
+    // Every entry hot: an insertion still evicts one (the bound holds), never loops.
+    const hot = new VerifiedTokenCache(3);
+    for (const t of ['x', 'y', 'z']) hot.set(t, entry);
+    for (const t of ['x', 'y', 'z']) hot.get(t);
+    hot.set('w', entry);
+    expect(hot.size).toBe(3);
+    expect(hot.get('w')).toBe(entry);
+    expect(['x', 'y', 'z'].filter((t) => hot.get(t) !== undefined)).toHaveLength(2);
   });
 
   it('can be turned off', async () => {
