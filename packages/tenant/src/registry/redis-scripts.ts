@@ -7,13 +7,17 @@ import type { RedisClient } from '@koaforge/core';
  * hash tag (one Cluster slot).
  *
  * KEYS[1] records hash (id → JSON), KEYS[2] domains hash (host → id).
- * ARGV[1] id, ARGV[2] record JSON ('' to remove), ARGV[3..] the record's domains.
- * Returns 1 when something changed, 0 for removing an unknown id, or an error
- * `DOMAIN_TAKEN <host>` when a domain belongs to another tenant.
+ * ARGV[1] id, ARGV[2] record JSON ('' to remove), ARGV[3] the JSON the caller read ('' for no
+ * condition): when given and the stored record is no longer it, nothing is written and -1 is
+ * returned (compare-and-set, so a read-modify-write never loses another instance's change).
+ * ARGV[4..] the record's domains.
+ * Returns 1 when something changed, 0 for removing an unknown id, -1 for a failed condition, or an
+ * error `DOMAIN_TAKEN <host>` when a domain belongs to another tenant.
  */
 export const PUT_TENANT_LUA = `
 local id = ARGV[1]
-for i = 3, #ARGV do
+if ARGV[3] ~= '' and redis.call('HGET', KEYS[1], id) ~= ARGV[3] then return -1 end
+for i = 4, #ARGV do
   local owner = redis.call('HGET', KEYS[2], ARGV[i])
   if owner and owner ~= id then return redis.error_reply('DOMAIN_TAKEN ' .. ARGV[i]) end
 end
@@ -32,7 +36,7 @@ if ARGV[2] == '' then
   return 1
 end
 redis.call('HSET', KEYS[1], id, ARGV[2])
-for i = 3, #ARGV do redis.call('HSET', KEYS[2], ARGV[i], id) end
+for i = 4, #ARGV do redis.call('HSET', KEYS[2], ARGV[i], id) end
 return 1`;
 
 const SHA = createHash('sha1').update(PUT_TENANT_LUA).digest('hex');

@@ -127,12 +127,19 @@ export class RedisTenantRegistry implements TenantRegistry {
     this.#cache.close();
   }
 
+  /** Read, change the status, write back only if nobody wrote in between (else read again). */
   async #setStatus(id: string, status: 'active' | 'suspended'): Promise<boolean> {
-    const json = await this.#command(() => this.#connection.client.hget(this.#recordsKey, id));
-    const record = json === null ? undefined : decodeRecord(json);
-    if (record === undefined) return false;
-    await this.put({ ...record, status });
-    return true;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const json = await this.#command(() => this.#connection.client.hget(this.#recordsKey, id));
+      const record = json === null ? undefined : decodeRecord(json);
+      if (json === null || record === undefined) return false;
+      const stored = storedRecord({ ...record, status });
+      const written = await this.#write(id, JSON.stringify(stored), stored.domains ?? [], json);
+      if (written === -1) continue;
+      await this.#changed({ id, change: 'updated' });
+      return true;
+    }
+    throw TenantErrors.TENANT_REGISTRY_UNAVAILABLE('The tenant kept changing while its status was set; try again');
   }
 
   async #read(id: string): Promise<TenantRecord | null> {
@@ -140,10 +147,10 @@ export class RedisTenantRegistry implements TenantRegistry {
     return json === null ? null : (decodeRecord(json) ?? null);
   }
 
-  async #write(id: string, json: string, domains: readonly string[]): Promise<number> {
+  async #write(id: string, json: string, domains: readonly string[], ifStored = ''): Promise<number> {
     try {
       return await this.#command(() =>
-        runPutTenant(this.#connection.client, [this.#recordsKey, this.#domainsKey], [id, json, ...domains]),
+        runPutTenant(this.#connection.client, [this.#recordsKey, this.#domainsKey], [id, json, ifStored, ...domains]),
       );
     } catch (err) {
       const message = (err as { cause?: { message?: unknown } }).cause?.message;

@@ -10,6 +10,39 @@ beforeAll(async () => {
 });
 afterAll(() => redis?.stop());
 
+describe('RedisTenantRegistry status changes', () => {
+  it('suspend never loses a change another instance wrote between its read and its write', async () => {
+    const a = await connectRedis(redis.url, 'cas:');
+    const b = await connectRedis(redis.url, 'cas:');
+    const one = new RedisTenantRegistry({ connection: a });
+    const two = new RedisTenantRegistry({ connection: b });
+    try {
+      await one.put({ id: 'acme', name: 'Acme', settings: { plan: 'free' } });
+      // Instance two changes the record right after instance one has read it for `suspend`.
+      const client = a.client as unknown as { hget: (...args: unknown[]) => Promise<string | null> };
+      const hget = client.hget.bind(client);
+      let raced = false;
+      client.hget = async (...args: unknown[]) => {
+        const json = await hget(...args);
+        if (!raced) {
+          raced = true;
+          await two.put({ id: 'acme', name: 'Acme', settings: { plan: 'pro' } });
+        }
+        return json;
+      };
+      expect(await one.suspend('acme')).toBe(true);
+      client.hget = hget;
+      const stored = await new RedisTenantRegistry({ connection: b }).get('acme');
+      expect(stored).toMatchObject({ status: 'suspended', settings: { plan: 'pro' } });
+    } finally {
+      one.close();
+      two.close();
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
 describe('RedisTenantRegistry across instances', () => {
   it('a change on one instance drops the cached copy on the other at once (event bus), and tells its onChange', async () => {
     const a = await instance(redis.url, 'shared:');
