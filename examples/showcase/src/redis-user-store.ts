@@ -7,7 +7,7 @@ import {
   type UserPatch,
   type UserStore,
 } from '@koaforge/auth';
-import type { RedisClient, RedisConnection } from '@koaforge/core';
+import { type RedisClient, type RedisConnection, withScripts } from '@koaforge/core';
 
 /**
  * Keep an index key (e-mail or provider subject → user id) for good once the user is written: still
@@ -35,17 +35,6 @@ interface UserScripts {
   showcaseUsersConfirmClaim(key: string, id: string): Promise<number>;
   showcaseUsersReleaseClaim(key: string, id: string): Promise<number>;
   showcaseUsersCreateHash(key: string, ...fieldsAndValues: string[]): Promise<number>;
-}
-
-/** Defines the scripts once per client (ioredis runs them by EVALSHA, loading on NOSCRIPT). */
-function withScripts(client: RedisClient): RedisClient & UserScripts {
-  const scripted = client as RedisClient & Partial<UserScripts>;
-  if (typeof scripted.showcaseUsersConfirmClaim !== 'function') {
-    client.defineCommand('showcaseUsersConfirmClaim', { numberOfKeys: 1, lua: CONFIRM_CLAIM });
-    client.defineCommand('showcaseUsersReleaseClaim', { numberOfKeys: 1, lua: RELEASE_CLAIM });
-    client.defineCommand('showcaseUsersCreateHash', { numberOfKeys: 1, lua: CREATE_HASH });
-  }
-  return scripted as RedisClient & UserScripts;
 }
 
 type MutableUser = { -readonly [K in keyof AuthUser]: AuthUser[K] };
@@ -154,7 +143,11 @@ export class RedisUserStore implements UserStore {
   }
 
   get #redis(): RedisClient & UserScripts {
-    return withScripts(this.#connection().client);
+    return withScripts<UserScripts>(this.#connection().client, {
+      showcaseUsersConfirmClaim: { keys: 1, lua: CONFIRM_CLAIM },
+      showcaseUsersReleaseClaim: { keys: 1, lua: RELEASE_CLAIM },
+      showcaseUsersCreateHash: { keys: 1, lua: CREATE_HASH },
+    });
   }
 
   #key(...parts: string[]): string {

@@ -164,6 +164,8 @@ export {
   type RedisSentinelOptions,
 } from './redis/options.js';
 export { redisPlugin } from './redis/plugin.js';
+export { type RedisScript, withScripts } from './redis/scripts.js';
+export { redisIsDown } from './redis/status.js';
 // Resilience
 export {
   BREAKER_EVENTS,

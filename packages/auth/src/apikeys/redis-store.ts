@@ -1,4 +1,4 @@
-import type { RedisClient, RedisConnection } from '@koaforge/core';
+import { type RedisClient, type RedisConnection, withScripts } from '@koaforge/core';
 import type { ApiKeyRecord, ApiKeyStore } from './api-key-store.js';
 
 export interface RedisApiKeyStoreOptions {
@@ -106,13 +106,10 @@ export class RedisApiKeyStore implements ApiKeyStore {
     this.#connection = options.connection;
     this.#client = options.connection.client;
     this.#retentionMs = options.retentionMs ?? 30 * 24 * 3600_000;
-    const client = this.#client as unknown as Record<string, unknown>;
-    // Defined once per client (ioredis runs them by EVALSHA, loading the script on NOSCRIPT).
-    if (typeof client[INSERT] !== 'function') this.#client.defineCommand(INSERT, { numberOfKeys: 1, lua: INSERT_LUA });
-    if (typeof client[SET_IF_EXISTS] !== 'function') {
-      this.#client.defineCommand(SET_IF_EXISTS, { numberOfKeys: 1, lua: SET_IF_EXISTS_LUA });
-    }
-    this.#scripts = this.#client as unknown as ScriptedClient;
+    this.#scripts = withScripts<ScriptedClient>(this.#client, {
+      [INSERT]: { keys: 1, lua: INSERT_LUA },
+      [SET_IF_EXISTS]: { keys: 1, lua: SET_IF_EXISTS_LUA },
+    });
   }
 
   #recordKey(id: string): string {

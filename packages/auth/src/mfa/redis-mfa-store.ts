@@ -1,4 +1,4 @@
-import type { RedisClient, RedisConnection } from '@koaforge/core';
+import { type RedisClient, type RedisConnection, withScripts } from '@koaforge/core';
 import type { MfaChallengeRecord, MfaFailurePolicy, MfaFailureState, MfaRecord, MfaStore } from './mfa-store.js';
 
 /** Raise the `step` field only upwards; 0 when it would not rise (replay) or there is no record. */
@@ -29,17 +29,6 @@ interface MfaScripts {
   kfAuthMfaRecordFailure(key: string, windowMs: number, max: number, lockMs: number): Promise<[number, number]>;
 }
 
-/** Defines the scripts once per client (ioredis then runs them by EVALSHA, loading on NOSCRIPT). */
-function withScripts(client: RedisClient): RedisClient & MfaScripts {
-  const scripted = client as RedisClient & Partial<MfaScripts>;
-  if (typeof scripted.kfAuthMfaUseTimeStep !== 'function') {
-    client.defineCommand('kfAuthMfaUseTimeStep', { numberOfKeys: 1, lua: USE_TIME_STEP });
-    client.defineCommand('kfAuthMfaReplaceRecoveryCodes', { numberOfKeys: 2, lua: REPLACE_RECOVERY_CODES });
-    client.defineCommand('kfAuthMfaRecordFailure', { numberOfKeys: 1, lua: RECORD_FAILURE });
-  }
-  return scripted as RedisClient & MfaScripts;
-}
-
 /** `{` `}` `%` escaped, so an id cannot break the `{…}` hash tag that keeps a user's keys on one slot. */
 function hashTag(userId: string): string {
   return `{${userId.replace(/[{}%]/g, encodeURIComponent)}}`;
@@ -57,7 +46,11 @@ export class RedisMfaStore implements MfaStore {
 
   constructor(options: { connection: RedisConnection }) {
     this.#connection = options.connection;
-    this.#client = withScripts(options.connection.client);
+    this.#client = withScripts<MfaScripts>(options.connection.client, {
+      kfAuthMfaUseTimeStep: { keys: 1, lua: USE_TIME_STEP },
+      kfAuthMfaReplaceRecoveryCodes: { keys: 2, lua: REPLACE_RECOVERY_CODES },
+      kfAuthMfaRecordFailure: { keys: 1, lua: RECORD_FAILURE },
+    });
   }
 
   async get(userId: string): Promise<MfaRecord | undefined> {

@@ -1,6 +1,7 @@
 import { CoreErrors } from '../errors.js';
 import type { Logger } from '../logging/index.js';
 import type { RedisClient, RedisConnection } from '../redis/connection.js';
+import { redisIsDown } from '../redis/status.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, decodeEnvelope, type EventEnvelope, encodeEnvelope } from './envelope.js';
 import type { EventTransport, TransportSink } from './transport.js';
 
@@ -22,9 +23,6 @@ export interface RedisEventTransportOptions {
   subscribeTimeoutMs?: number;
   logger?: Logger;
 }
-
-/** Client states in which a command cannot go out now (and would only queue or hang). */
-const DOWN = new Set(['reconnecting', 'close', 'end']);
 
 /**
  * Redis pub/sub between instances: PUBLISH on the connection's command client, SUBSCRIBE on its
@@ -118,7 +116,7 @@ export class RedisEventTransport implements EventTransport {
       });
     }
     const client = this.#connection.client;
-    if (DOWN.has(client.status)) {
+    if (redisIsDown(client)) {
       throw CoreErrors.SERVICE_UNAVAILABLE(`Redis is not connected (${client.status}); event not published`);
     }
     let timer: NodeJS.Timeout | undefined;

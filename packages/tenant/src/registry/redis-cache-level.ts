@@ -1,7 +1,6 @@
-import type { Logger, RedisConnection } from '@koaforge/core';
+import { type Logger, type RedisConnection, redisIsDown } from '@koaforge/core';
 import type { TenantRecord } from '../types.js';
 import { decodeRecord } from './record-schema.js';
-import { redisIsDown } from './redis-status.js';
 
 /** Stored for a known miss (a record is always a JSON object). */
 const MISS = '-';

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { RedisClient } from '@koaforge/core';
+import { type RedisClient, withScripts } from '@koaforge/core';
 
 /**
  * Put (or remove) a tenant and its domain index in one step, so two instances never see a record
@@ -39,14 +38,12 @@ redis.call('HSET', KEYS[1], id, ARGV[2])
 for i = 4, #ARGV do redis.call('HSET', KEYS[2], ARGV[i], id) end
 return 1`;
 
-const SHA = createHash('sha1').update(PUT_TENANT_LUA).digest('hex');
+/** The put script as a command on the client (see core's `withScripts`). */
+export interface TenantScripts {
+  kfTenantPut(records: string, domains: string, ...args: string[]): Promise<number>;
+}
 
-/** Runs the script by EVALSHA, sending it once per server (on NOSCRIPT). */
-export async function runPutTenant(client: RedisClient, keys: [string, string], args: string[]): Promise<number> {
-  try {
-    return (await client.evalsha(SHA, 2, ...keys, ...args)) as number;
-  } catch (err) {
-    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-    return (await client.eval(PUT_TENANT_LUA, 2, ...keys, ...args)) as number;
-  }
+/** The client with the put script defined. */
+export function tenantScripts(client: RedisClient): RedisClient & TenantScripts {
+  return withScripts<TenantScripts>(client, { kfTenantPut: { keys: 2, lua: PUT_TENANT_LUA } });
 }

@@ -1,10 +1,9 @@
-import type { EventBus, Logger, RedisConnection } from '@koaforge/core';
+import { type EventBus, type Logger, type RedisConnection, redisIsDown } from '@koaforge/core';
 import { TenantErrors } from '../errors.js';
 import type { TenantChange, TenantChangeListener, TenantRecord, TenantRegistry } from '../types.js';
 import { LocalTenantCache } from './local-cache.js';
 import { decodeRecord, storedRecord } from './record-schema.js';
-import { runPutTenant } from './redis-scripts.js';
-import { redisIsDown } from './redis-status.js';
+import { type TenantScripts, tenantScripts } from './redis-scripts.js';
 import { TenantChanged } from './tenant-changed.js';
 import { registryUnavailable } from './unavailable.js';
 
@@ -38,10 +37,12 @@ export class RedisTenantRegistry implements TenantRegistry {
   readonly #recordsKey: string;
   readonly #domainsKey: string;
   readonly #cache: LocalTenantCache;
+  readonly #scripts: TenantScripts;
   readonly #bus: EventBus | undefined;
 
   constructor(options: RedisTenantRegistryOptions) {
     this.#connection = options.connection;
+    this.#scripts = tenantScripts(options.connection.client);
     this.#recordsKey = options.connection.key('{tenants}', 'records');
     this.#domainsKey = options.connection.key('{tenants}', 'domains');
     this.#bus = options.bus;
@@ -150,7 +151,7 @@ export class RedisTenantRegistry implements TenantRegistry {
   async #write(id: string, json: string, domains: readonly string[], ifStored = ''): Promise<number> {
     try {
       return await this.#command(() =>
-        runPutTenant(this.#connection.client, [this.#recordsKey, this.#domainsKey], [id, json, ifStored, ...domains]),
+        this.#scripts.kfTenantPut(this.#recordsKey, this.#domainsKey, id, json, ifStored, ...domains),
       );
     } catch (err) {
       const message = (err as { cause?: { message?: unknown } }).cause?.message;

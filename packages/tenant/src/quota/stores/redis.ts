@@ -1,4 +1,4 @@
-import { CoreErrors, type RedisClient, type RedisConnection } from '@koaforge/core';
+import { CoreErrors, type RedisClient, type RedisConnection, redisIsDown, withScripts } from '@koaforge/core';
 import { assertAmount, type QuotaCount, type QuotaStore } from '../store.js';
 import { RELEASE_COMMAND, RELEASE_SCRIPT, RESERVE_COMMAND, RESERVE_SCRIPT } from './redis-scripts.js';
 
@@ -9,13 +9,11 @@ export interface RedisQuotaStoreOptions {
   timeoutMs?: number;
 }
 
-type Scripted = RedisClient & {
+interface Scripts {
   [RESERVE_COMMAND](key: string, amount: number, limit: number, expireAt: number): Promise<[number, number]>;
   [RELEASE_COMMAND](key: string, amount: number): Promise<number>;
-};
-
-/** States in which ioredis would queue the command until it reconnects: answer at once instead. */
-const DOWN = new Set(['reconnecting', 'close', 'end']);
+}
+type Scripted = RedisClient & Scripts;
 
 /**
  * Quota counters in Redis, shared by every process: reservations are one Lua script each
@@ -34,14 +32,10 @@ export class RedisQuotaStore implements QuotaStore {
   constructor(options: RedisQuotaStoreOptions) {
     this.#connection = options.connection;
     this.#timeoutMs = options.timeoutMs ?? 500;
-    const client = options.connection.client as Partial<Scripted> & RedisClient;
-    // Defined once per client: several stores (or apps in tests) may share a connection.
-    if (typeof client[RESERVE_COMMAND] !== 'function') {
-      client.defineCommand(RESERVE_COMMAND, { numberOfKeys: 1, lua: RESERVE_SCRIPT });
-    }
-    if (typeof client[RELEASE_COMMAND] !== 'function') {
-      client.defineCommand(RELEASE_COMMAND, { numberOfKeys: 1, lua: RELEASE_SCRIPT });
-    }
+    withScripts<Scripts>(options.connection.client, {
+      [RESERVE_COMMAND]: { keys: 1, lua: RESERVE_SCRIPT },
+      [RELEASE_COMMAND]: { keys: 1, lua: RELEASE_SCRIPT },
+    });
   }
 
   async reserve(key: string, amount: number, limit: number, expiresAt?: number): Promise<QuotaCount> {
@@ -79,7 +73,7 @@ export class RedisQuotaStore implements QuotaStore {
 
   #run<T>(op: (client: Scripted) => Promise<T>): Promise<T> {
     const client = this.#connection.client as Scripted;
-    if (DOWN.has(client.status)) {
+    if (redisIsDown(client)) {
       return Promise.reject(unavailable(new Error(`Redis connection is ${client.status}`)));
     }
     return new Promise<T>((resolve, reject) => {
