@@ -1,6 +1,5 @@
-import { request as httpRequest } from 'node:http';
 import type { App } from '@koaforge/core';
-import { type RedisServerHandle, startRedisServer } from '@koaforge/core/testing';
+import { type RawAnswer, type RedisServerHandle, rawRequest, startRedisServer } from '@koaforge/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildShowcase } from '../src/app.js';
 import { readSettings } from '../src/settings.js';
@@ -10,11 +9,7 @@ import { PASSWORD, type Pair, TEST_CONFIG } from './support.js';
 // the real auth package issuing the tokens and API keys: the tenant comes from the principal; the
 // `X-Tenant-Id` header and the subdomain (`acme.localhost`) may name it and must then agree.
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Record<string, unknown>;
-}
+type Answer = RawAnswer;
 
 /** One request with full control over `Host` (fetch does not let a caller set it). */
 function call(
@@ -24,32 +19,7 @@ function call(
   headers: Record<string, string> = {},
   body?: unknown,
 ): Promise<Answer> {
-  const url = new URL(path, base);
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        method,
-        path: url.pathname,
-        agent: false,
-        headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text === '' ? {} : JSON.parse(text) }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+  return rawRequest(base, path, { method, headers, body });
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

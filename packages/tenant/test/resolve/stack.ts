@@ -1,5 +1,5 @@
-import { request as httpRequest } from 'node:http';
 import { type App, createApp, currentContext, definePlugin, type Principal } from '@koaforge/core';
+import { type RawAnswer, rawRequest } from '@koaforge/core/testing';
 import type { Middleware } from 'koa';
 import { currentTenant } from '../../src/context.js';
 import { forbidTenant, requireTenant } from '../../src/middleware/guards.js';
@@ -39,32 +39,11 @@ export const TENANTS = [
   { id: 'initech', name: 'Initech', status: 'suspended' as const },
 ];
 
-export interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Record<string, unknown>;
-}
+export type Answer = RawAnswer;
 
-/** One HTTP request with full control over `Host` (fetch would not let us set it). */
+/** One GET with full control over `Host` (fetch would not let us set it). */
 export function call(base: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
-  const url = new URL(path, base);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, headers, agent: false },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text === '' ? {} : JSON.parse(text) }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+  return rawRequest(base, path, { headers });
 }
 
 /** Routes the trust tests call: who the tenant is, and the guards. */
