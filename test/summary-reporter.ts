@@ -1,11 +1,14 @@
+import type { SerializedError } from 'vitest';
 import type { Reporter, TestModule } from 'vitest/node';
 
 /**
- * Prints one plain closing line, `tests: N passed, N failed, N skipped`, after Vitest's own
- * summary, so CI tools that read closing lines can count the run.
+ * Prints plain closing lines after Vitest's own summary, so CI tools that read only the end of
+ * the output can count the run and see why it failed:
+ * `tests: N passed, N failed, N skipped, N unhandled errors`, preceded by each unhandled error's
+ * message and first stack lines (Vitest prints those far above the summary).
  */
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
@@ -18,6 +21,14 @@ export default class SummaryReporter implements Reporter {
         else skipped++;
       }
     }
-    process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    const lines: string[] = [];
+    for (const err of unhandledErrors) {
+      const where = typeof err.VITEST_TEST_PATH === 'string' ? ` (while ${err.VITEST_TEST_PATH} ran)` : '';
+      lines.push(`unhandled ${err.name ?? 'Error'}${where}: ${err.message ?? String(err)}`);
+      const stack = typeof err.stack === 'string' ? err.stack.split('\n').slice(1, 9) : [];
+      lines.push(...stack.map((l) => `  ${l.trim()}`));
+    }
+    const counts = `tests: ${passed} passed, ${failed} failed, ${skipped} skipped, ${unhandledErrors.length} unhandled errors`;
+    process.stdout.write(`\n${[...lines, counts].join('\n')}\n`);
   }
 }

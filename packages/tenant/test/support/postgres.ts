@@ -60,6 +60,9 @@ async function waitReady(url: string, child: ChildProcess, log: () => string, ti
   for (;;) {
     if (child.exitCode !== null) throw new Error(`postgres exited with code ${child.exitCode}:\n${log()}`);
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+    // A probe refused or cut off while the server starts can also report on the client's 'error'
+    // event after `connect()` rejected; that is expected here, never an unhandled error.
+    client.on('error', () => undefined);
     try {
       await client.connect();
       await client.query('SELECT 1');
@@ -118,6 +121,10 @@ export async function startPostgres(): Promise<PostgresHandle> {
       ],
       { ...spawnOptions, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    let spawnError: Error | undefined;
+    child.on('error', (err) => {
+      spawnError = err;
+    });
     child.stdout?.on('data', (d) => {
       output += String(d);
     });
@@ -125,7 +132,7 @@ export async function startPostgres(): Promise<PostgresHandle> {
       output = (output + String(d)).slice(-8000);
     });
     const adminUrl = `postgres://postgres@${host}:${port}/postgres`;
-    await waitReady(adminUrl, child, () => output, 20_000);
+    await waitReady(adminUrl, child, () => (spawnError ? `${spawnError.message}\n${output}` : output), 20_000);
     const proc = child;
     return {
       host,
