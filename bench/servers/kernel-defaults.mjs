@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { createApp } from '@koaforge/core';
 
 const destination = process.env.LOG_FILE ?? join(tmpdir(), `koaforge-bench-${process.pid}.log`);
-const app = createApp({ config: { file: false, env: {}, overrides: { log: { destination } } } });
+// FEATURES_OFF=requestContext,...: the same app with some defaults off, to show what each costs.
+const off = (process.env.FEATURES_OFF ?? '').split(',').filter(Boolean);
+const features = Object.fromEntries(off.map((name) => [name, false]));
+const app = createApp({ features, config: { file: false, env: {}, overrides: { log: { destination } } } });
 app.router.get('/hello', (ctx) => {
   ctx.body = { hello: 'world' };
 });

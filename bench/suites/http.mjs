@@ -29,6 +29,13 @@ const variants = [
   { name: 'koa-router', file: server('koa-router.mjs') },
   { name: 'kernel-bare', file: server('kernel-bare.mjs') },
   { name: 'kernel-defaults', file: server('kernel-defaults.mjs') },
+  // Not a target: the defaults without the request context, i.e. without AsyncLocalStorage, whose
+  // hook runs for every promise and async resource on Node 20. Shows what the context costs.
+  {
+    name: 'kernel-defaults-no-context',
+    file: server('kernel-defaults.mjs'),
+    env: { FEATURES_OFF: 'requestContext' },
+  },
 ];
 const targets = [
   { variant: 'kernel-bare', of: 'koa-router', min: 0.97, label: 'kernel, no plugins ≥ 97% of Koa + router' },
