@@ -66,7 +66,7 @@ export {
 export type { AuthorizationRequest, CallbackRequest, OAuthIdentity, OAuthProvider } from './oauth/provider.js';
 export { GITHUB_ENDPOINTS, type GitHubProviderOptions, githubProvider } from './oauth/providers/github.js';
 export { GOOGLE_ISSUER, type GoogleProviderOptions, googleProvider } from './oauth/providers/google.js';
-export { type OidcProviderOptions, oidcProvider } from './oauth/providers/oidc.js';
+export { type OidcProviderMetadata, type OidcProviderOptions, oidcProvider } from './oauth/providers/oidc.js';
 export {
   createOAuthProviders,
   type OAuthProviderConfig,

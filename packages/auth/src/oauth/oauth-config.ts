@@ -32,6 +32,13 @@ export const oauthConfigSchema = z.object({
       defaultReturnTo: z.string().min(1).default('/'),
     })
     .prefault({}),
+  /**
+   * Where a browser goes when the callback fails (state expired, user cancelled at the provider,
+   * provider down, account not allowed): `<errorRedirect>?error=<CODE>&requestId=<id>`, e.g. the
+   * app's login page. Must pass the `returnTo` policy. Default: none, the callback answers
+   * problem+json with the same code.
+   */
+  errorRedirect: z.string().min(1).optional(),
   /** Time to finish signing in at the provider. */
   transactionTtlSeconds: z.number().int().min(30).max(3600).default(600),
   /** Life of the one-time code handed to the app after the callback. */

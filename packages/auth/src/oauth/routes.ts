@@ -80,6 +80,15 @@ export function withFragment(target: string, params: Record<string, string> | un
   return `${base}#${existing === '' ? '' : `${existing}&`}${new URLSearchParams(params).toString()}`;
 }
 
+/** `target` with `params` added to its query (before any fragment). */
+export function withQuery(target: string, params: Record<string, string>): string {
+  const hash = target.indexOf('#');
+  const base = hash < 0 ? target : target.slice(0, hash);
+  const fragment = hash < 0 ? '' : target.slice(hash);
+  const joiner = base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?';
+  return `${base}${joiner}${new URLSearchParams(params).toString()}${fragment}`;
+}
+
 /**
  * Mount `GET <prefix>/<provider>/start?returnTo=` (302 to the provider with a transaction cookie)
  * and `GET <prefix>/<provider>/callback` (checks the cookie and state, exchanges the code, calls

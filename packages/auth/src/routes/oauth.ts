@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
-import { currentContext, rateLimit } from '@koaforge/core';
+import { currentContext, isKoaforgeError, rateLimit } from '@koaforge/core';
+import type { Context } from 'koa';
 import * as z from 'zod';
 import { AuthErrors } from '../errors.js';
 import { OAuthAccountLinker } from '../oauth/account-linker.js';
@@ -7,7 +8,7 @@ import { OAuthHandoff, type OAuthHandoffStore } from '../oauth/handoff.js';
 import type { OAuthConfig } from '../oauth/oauth-config.js';
 import { OAuthFlow } from '../oauth/oauth-flow.js';
 import { createOAuthProviders } from '../oauth/providers/provider-config.js';
-import { defaultStartExtras, mountOAuthRoutes, serializeCookie } from '../oauth/routes.js';
+import { defaultStartExtras, mountOAuthRoutes, serializeCookie, withQuery } from '../oauth/routes.js';
 import type { OAuthTransactionStore } from '../oauth/transaction.js';
 import { tenantAgnosticUsers } from '../wiring/users.js';
 import { type AuthRoutesOptions, clientInfo, parseBody } from './support.js';
@@ -73,6 +74,9 @@ export function mountOAuthSignIn(router: Router, prefix: string, options: OAuthS
     defaultRoles: config.defaultRoles,
   });
 
+  const errorRedirect =
+    config.errorRedirect === undefined ? undefined : checkedErrorRedirect(flow, config.errorRedirect);
+
   const limit = options.limiter === undefined ? {} : { limiter: options.limiter };
   // `/start` writes a transaction per call without authentication: limited per client like login.
   const startLimit = rateLimit({ name: 'auth-oauth-start', ...services.config.login.rateLimit }, limit);
@@ -81,6 +85,9 @@ export function mountOAuthSignIn(router: Router, prefix: string, options: OAuthS
     flow,
     cookie: { secure },
     audit: services.audit,
+    ...(errorRedirect === undefined
+      ? {}
+      : { onError: (err: unknown, ctx: Context) => redirectError(err, ctx, errorRedirect) }),
     startExtras: (ctx) => {
       const extras = defaultStartExtras(ctx);
       // The tenant the request names (`?tenant=`, or what the tenant resolver found): a lookup
@@ -131,4 +138,27 @@ export function mountOAuthSignIn(router: Router, prefix: string, options: OAuthS
   });
 
   return { flow, handoff };
+}
+
+/** `auth.oauth.errorRedirect`, checked at boot against the same policy as `returnTo`. */
+function checkedErrorRedirect(flow: OAuthFlow, target: string): string {
+  try {
+    return flow.validateReturnTo(target);
+  } catch {
+    throw AuthErrors.AUTH_CONFIG_INVALID(
+      `auth.oauth.errorRedirect "${target}" is not allowed by auth.oauth.returnTo (allowed URLs, or a relative path)`,
+    );
+  }
+}
+
+/**
+ * A failed callback, sent back to the app's page with its stable code instead of a JSON page in the
+ * browser. Only the code and the request id travel: never the cause. Errors that are not the
+ * catalogue's (bugs) still reach the error boundary, which logs them and answers 500.
+ */
+function redirectError(err: unknown, ctx: Context, target: string): void {
+  if (!isKoaforgeError(err)) throw err;
+  if (err.status >= 500) currentContext()?.log.warn({ err }, 'OAuth callback failed');
+  const requestId = currentContext()?.requestId;
+  ctx.redirect(withQuery(target, { error: err.code, ...(requestId === undefined ? {} : { requestId }) }));
 }

@@ -48,6 +48,7 @@ beforeAll(async () => {
     redirectUris: [
       `${appServer.url}/auth/oauth/idp/callback`,
       `${appServer.url}/auth/oauth/other/callback`,
+      `${appServer.url}/auth/oauth/static/callback`,
       `${appServer.url}/auth/oauth/google/callback`,
     ],
     accounts: {
@@ -72,6 +73,22 @@ beforeAll(async () => {
     providers: [
       provider('idp'),
       provider('other'),
+      // The same IdP with its endpoints given by hand: no discovery.
+      oidcProvider({
+        id: 'static',
+        issuer: idp.issuer,
+        metadata: {
+          authorizationEndpoint: `${idp.issuer}/auth`,
+          tokenEndpoint: `${idp.issuer}/token`,
+          jwksUri: `${idp.issuer}/jwks`,
+          userinfoEndpoint: `${idp.issuer}/me`,
+          issParameterSupported: true,
+        },
+        clientId: idp.clientId,
+        clientSecret: idp.clientSecret,
+        userInfo: 'always',
+        allowInsecureRequests: true,
+      }),
       // The Google preset pointed at the local IdP, to exercise its hosted-domain check.
       googleProvider({
         issuer: idp.issuer,
@@ -153,6 +170,51 @@ describe('OIDC sign-in against a real OpenID Provider (oidc-provider on loopback
       emailVerified: true,
       name: 'Alice',
     });
+  });
+
+  it('signs in with endpoints given by hand, never fetching the discovery document', async () => {
+    idp.requests.length = 0;
+    const jar = new CookieJar();
+    const done = await callback(jar, await signIn(jar, 'alice', '/after', 'static'));
+    expect(done.res.status).toBe(302);
+    expect(done.res.headers.get('location')).toBe('/after');
+    expect(app.logins[0]).toMatchObject({ provider: 'static', subject: 'alice', email: 'alice@example.test' });
+    // The browser, the token exchange and UserInfo went to the configured endpoints. (No /jwks: an
+    // ID token from the token endpoint is trusted by TLS, OIDC Core §3.1.3.7, discovered or not.)
+    expect(idp.requests).toEqual(expect.arrayContaining(['/auth', '/token', '/me']));
+    expect(idp.requests.filter((p) => p.startsWith('/.well-known'))).toEqual([]);
+  });
+
+  it('with endpoints given by hand, the RFC 9207 iss parameter is still required and checked', async () => {
+    const jar = new CookieJar();
+    const url = await signIn(jar, 'alice', undefined, 'static');
+    url.searchParams.set('iss', 'https://evil.test');
+    expect((await callback(jar, url)).body.code).toBe('AUTH_OAUTH_FAILED');
+    expect(explain(app.errors[0])).toMatch(/unexpected "iss" \(issuer\) response parameter value/);
+    const missing = await signIn(jar, 'alice', undefined, 'static');
+    missing.searchParams.delete('iss');
+    expect((await callback(jar, missing)).body.code).toBe('AUTH_OAUTH_FAILED');
+    expect(explain(app.errors[1])).toMatch(/response parameter "iss" \(issuer\) missing/);
+    expect(app.logins).toHaveLength(0);
+  });
+
+  it('refuses plain-http endpoints given by hand unless allowed, at boot', () => {
+    const metadata = {
+      authorizationEndpoint: 'http://idp.test/auth',
+      tokenEndpoint: 'https://idp.test/token',
+      jwksUri: 'https://idp.test/jwks',
+    };
+    expect(() => oidcProvider({ id: 'x', issuer: 'https://idp.test', metadata, clientId: 'c' })).toThrow(
+      expect.objectContaining({ code: 'AUTH_CONFIG_INVALID' }),
+    );
+    expect(() =>
+      oidcProvider({
+        id: 'x',
+        issuer: 'https://idp.test',
+        metadata: { ...metadata, authorizationEndpoint: 'https://idp.test/auth', jwksUri: 'nope' },
+        clientId: 'c',
+      }),
+    ).toThrow(/jwksUri/);
   });
 
   it('redirects to an allow-listed absolute URL, and to / by default', async () => {

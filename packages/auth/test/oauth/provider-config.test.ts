@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createOAuthProviders } from '../../src/oauth/providers/provider-config.js';
+import { createOAuthProviders, oauthProviderConfigSchema } from '../../src/oauth/providers/provider-config.js';
 
 describe('createOAuthProviders', () => {
   it('builds every provider type with its default id', () => {
@@ -15,6 +15,27 @@ describe('createOAuthProviders', () => {
       ['wechat', false],
       ['okta', true],
     ]);
+  });
+
+  it('takes OIDC endpoints by hand from config, and validates them as the rest of the section', async () => {
+    const metadata = {
+      authorizationEndpoint: 'https://idp.test/authorize',
+      tokenEndpoint: 'https://idp.test/token',
+      jwksUri: 'https://idp.test/keys',
+    };
+    const entry = { type: 'oidc', id: 'corp', issuer: 'https://idp.test', clientId: 'c', metadata };
+    const [provider] = createOAuthProviders([oauthProviderConfigSchema.parse(entry)]);
+    const url = await provider?.authorizationUrl({
+      redirectUri: 'https://app.test/cb',
+      state: 's',
+      nonce: 'n',
+      codeChallenge: 'x'.repeat(43),
+    });
+    // Built from the configured endpoint at once: nothing was fetched (idp.test does not exist).
+    expect(url?.origin + (url?.pathname ?? '')).toBe('https://idp.test/authorize');
+    expect(
+      oauthProviderConfigSchema.safeParse({ ...entry, metadata: { ...metadata, tokenEndpoint: 'nope' } }).success,
+    ).toBe(false);
   });
 
   it('refuses duplicates, bad ids, plain-HTTP endpoints and reserved authorization parameters', () => {

@@ -131,9 +131,16 @@ function codeOf(res: Response, base: string): string {
 
 let main: Booted;
 let short: Booted;
+let redirecting: Booted;
 
 beforeAll(async () => {
-  const servers = await Promise.all([listenLoopback(), listenLoopback(), listenLoopback(), listenLoopback()]);
+  const servers = await Promise.all([
+    listenLoopback(),
+    listenLoopback(),
+    listenLoopback(),
+    listenLoopback(),
+    listenLoopback(),
+  ]);
   listening.push(...servers);
   idp = await startOidcIdp({
     redirectUris: servers.map((s) => `${s.url}${CALLBACK}`),
@@ -145,6 +152,7 @@ beforeAll(async () => {
   redis = await startRedisServer();
   main = await boot(servers[0]!);
   short = await boot(servers[1]!, { codeTtlSeconds: 1 });
+  redirecting = await boot(servers[4]!, { errorRedirect: '/login?from=oauth' });
 });
 
 afterAll(async () => {
@@ -269,6 +277,47 @@ describe('authPlugin OAuth sign-in (oidc-provider on loopback)', () => {
     expect([res.status, res.body.code]).toEqual([403, 'AUTH_OAUTH_DENIED']);
     expect(res.headers.get('location')).toBeNull();
     expect(jar.get(main.url, CODE_COOKIE)).toBeUndefined();
+  });
+
+  it('with errorRedirect, a failed callback sends the browser back with the code and request id, not JSON', async () => {
+    const jar = new CookieJar();
+    const callbackUrl = await idp.signIn(await start(redirecting, jar), 'alice');
+    // Another browser (no state cookie): the state check fails.
+    const stranger = await send(redirecting.url, callbackUrl.pathname + callbackUrl.search, { jar: new CookieJar() });
+    expect(stranger.status).toBe(302);
+    const target = new URL(stranger.headers.get('location') ?? '', 'http://app.test');
+    expect(target.pathname).toBe('/login');
+    expect(target.searchParams.get('from')).toBe('oauth');
+    expect(target.searchParams.get('error')).toBe('AUTH_OAUTH_STATE_INVALID');
+    expect(target.searchParams.get('requestId')).toBe(stranger.headers.get('x-request-id'));
+    expect(stranger.headers.getSetCookie().some((c) => c.startsWith(`${CODE_COOKIE}=`))).toBe(false);
+
+    // The user cancelling at the IdP.
+    const cancelJar = new CookieJar();
+    const authorizationUrl = await start(redirecting, cancelJar);
+    const url = new URL(`${redirecting.url}${CALLBACK}`);
+    url.searchParams.set('error', 'access_denied');
+    url.searchParams.set('state', authorizationUrl.searchParams.get('state') ?? '');
+    url.searchParams.set('iss', idp.issuer);
+    const cancelled = await send(redirecting.url, url.pathname + url.search, { jar: cancelJar });
+    expect(cancelled.status).toBe(302);
+    expect(new URL(cancelled.headers.get('location') ?? '', 'http://app.test').searchParams.get('error')).toBe(
+      'AUTH_OAUTH_DENIED',
+    );
+
+    // The same app still signs in.
+    const ok = await browse(jar, callbackUrl);
+    expect(ok.status).toBe(302);
+    expect(ok.headers.get('location')).toMatch(/#oauth_code=/);
+  });
+
+  it('refuses to start with an errorRedirect the returnTo policy does not allow', async () => {
+    const server = await listenLoopback();
+    listening.push(server);
+    const failed = await boot(server, { errorRedirect: 'https://evil.test/login' }).catch((err: Error) => err);
+    expect(failed).toMatchObject({ code: 'PLUGIN_HOOK_FAILED' });
+    expect((failed as Error).cause).toMatchObject({ code: 'AUTH_CONFIG_INVALID' });
+    expect((failed as Error).message).toMatch(/errorRedirect/);
   });
 
   it('a callback without its state cookie, or replayed → 400 AUTH_OAUTH_STATE_INVALID', async () => {

@@ -12,11 +12,34 @@ import {
   providerStep,
 } from '../provider.js';
 
+/**
+ * A provider's endpoints given by hand, for providers without discovery (or where the app must not
+ * depend on fetching it). The ID token's `iss` must still equal `issuer`.
+ */
+export interface OidcProviderMetadata {
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
+  /** The keys ID tokens are signed with. */
+  jwksUri: string;
+  /** Needed for `userInfo` other than `never`; without it the ID token's claims are all there is. */
+  userinfoEndpoint?: string;
+  /**
+   * The provider sends RFC 9207's `iss` on its callback (`authorization_response_iss_parameter_supported`):
+   * it is then required and checked, the defence against mix-up attacks. Default false.
+   */
+  issParameterSupported?: boolean;
+}
+
 export interface OidcProviderOptions {
   /** Route segment and external-id key, e.g. `okta`. */
   id: string;
-  /** Issuer identifier; metadata comes from `<issuer>/.well-known/openid-configuration`. */
+  /**
+   * Issuer identifier; metadata comes from `<issuer>/.well-known/openid-configuration`, unless
+   * `metadata` gives it.
+   */
   issuer: string;
+  /** The provider's endpoints: no discovery request is made. */
+  metadata?: OidcProviderMetadata;
   clientId: string;
   /** Absent for public clients (then `tokenEndpointAuthMethod` is `none`). */
   clientSecret?: string;
@@ -92,7 +115,12 @@ export function oidcProvider(options: OidcProviderOptions): OAuthProvider {
   }
   const userInfoMode = options.userInfo ?? 'missing';
   const timeout = options.timeoutSeconds ?? 10;
-  let configuration: Promise<client.Configuration> | undefined;
+  const insecure = options.allowInsecureRequests === true;
+  // Endpoints given by hand are checked now, at boot; discovery happens on first use.
+  let configuration: Promise<client.Configuration> | undefined =
+    options.metadata === undefined
+      ? undefined
+      : Promise.resolve(staticConfiguration(id, options, auth, timeout, insecure));
 
   const configure = (): Promise<client.Configuration> => {
     configuration ??= client
@@ -165,6 +193,35 @@ export function oidcProvider(options: OidcProviderOptions): OAuthProvider {
       };
     },
   };
+}
+
+/** A configuration from `options.metadata`, without discovery. */
+function staticConfiguration(
+  id: string,
+  options: OidcProviderOptions,
+  auth: client.ClientAuth,
+  timeout: number,
+  insecure: boolean,
+): client.Configuration {
+  const m = options.metadata as OidcProviderMetadata;
+  const url = (value: string, what: string) => endpointUrl(value, `${what} of "${id}"`, insecure).href;
+  const config = new client.Configuration(
+    {
+      // As configured, not normalised: the ID token's `iss` must equal it exactly.
+      issuer: options.issuer,
+      authorization_endpoint: url(m.authorizationEndpoint, 'authorizationEndpoint'),
+      token_endpoint: url(m.tokenEndpoint, 'tokenEndpoint'),
+      jwks_uri: url(m.jwksUri, 'jwksUri'),
+      ...(m.userinfoEndpoint === undefined ? {} : { userinfo_endpoint: url(m.userinfoEndpoint, 'userinfoEndpoint') }),
+      authorization_response_iss_parameter_supported: m.issParameterSupported === true,
+    },
+    options.clientId,
+    undefined,
+    auth,
+  );
+  config.timeout = timeout;
+  if (insecure) client.allowInsecureRequests(config);
+  return config;
 }
 
 /** E-mail and its verification travel together: take both from the ID token if it has the address. */

@@ -30,6 +30,16 @@ export const oauthProviderConfigSchema = z.discriminatedUnion('type', [
     type: z.literal('oidc'),
     id,
     issuer: z.url(),
+    /** Endpoints by hand, for providers without discovery: then none is fetched. */
+    metadata: z
+      .object({
+        authorizationEndpoint: z.url(),
+        tokenEndpoint: z.url(),
+        jwksUri: z.url(),
+        userinfoEndpoint: z.url().optional(),
+        issParameterSupported: z.boolean().optional(),
+      })
+      .optional(),
     clientId: z.string().min(1),
     clientSecret: clientSecret.optional(),
     tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'none']).optional(),

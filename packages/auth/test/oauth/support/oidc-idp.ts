@@ -16,6 +16,8 @@ export interface TestIdp {
   readonly clientSecret: string;
   /** `error_detail` of token-endpoint errors (oidc-provider answers only a generic description). */
   readonly grantErrors: string[];
+  /** Paths of every request the IdP received (browser and back channel), in order. */
+  readonly requests: string[];
   /**
    * Play the browser at the IdP: follow its redirects, submit the dev login form as `accountId`
    * and the consent form, and answer the URL the IdP finally redirects to (our callback).
@@ -63,13 +65,19 @@ export async function startOidcIdp(options: {
   provider.on('grant.error', (_ctx, err) => {
     grantErrors.push(String((err as { error_detail?: unknown }).error_detail));
   });
-  listening.handle(provider.callback());
+  const requests: string[] = [];
+  const handler = provider.callback();
+  listening.handle((req, res) => {
+    requests.push(new URL(req.url ?? '/', issuer).pathname);
+    handler(req, res);
+  });
 
   return {
     issuer,
     clientId,
     clientSecret,
     grantErrors,
+    requests,
     async signIn(authorizationUrl, accountId, jar = new CookieJar()) {
       let url = authorizationUrl;
       for (let hop = 0; hop < 12; hop++) {
