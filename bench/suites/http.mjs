@@ -23,10 +23,13 @@ const config = {
 };
 
 const server = (file) => fileURLToPath(new URL(`../servers/${file}`, import.meta.url));
-const variants = [
+export const variants = [
   { name: 'node-http', file: server('node-http.mjs') },
   { name: 'koa', file: server('koa.mjs') },
   { name: 'koa-router', file: server('koa-router.mjs') },
+  // Not a target: Koa + router with one AsyncLocalStorage.run per request, the floor of any
+  // request context on this Node.
+  { name: 'koa-router-als', file: server('koa-router-als.mjs') },
   { name: 'kernel-bare', file: server('kernel-bare.mjs') },
   { name: 'kernel-defaults', file: server('kernel-defaults.mjs') },
   // Not a target: the defaults without the request context, i.e. without AsyncLocalStorage, whose

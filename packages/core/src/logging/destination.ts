@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type DestinationStream, pino } from 'pino';
+import { LineBatch } from './line-batch.js';
 
 /** Where log lines go: `'stdout'`, `'stderr'`, a file path, or a writable stream. */
 export type LogDestination = 'stdout' | 'stderr' | (string & Record<never, never>) | NodeJS.WritableStream;
@@ -51,6 +52,8 @@ function flushPeriodically<T extends object>(stream: T): T {
   const boom = stream as unknown as BufferedBoom;
   const timer = setInterval(() => {
     if (boom.destroyed) return;
+    // Lines the access log batches for this destination first (see LineBatch).
+    LineBatch.flush(stream);
     if (boom._writing === true || boom._len === 0) return;
     try {
       boom.flush();

@@ -75,7 +75,7 @@ function flushRound(stream: FlushableStream): Promise<number> {
  */
 export async function flushLogger(logger: Logger): Promise<void> {
   const stream: unknown = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
-  // Access-log lines still gathered for this turn go first (see fastLineWriter).
+  // Access-log lines still gathered go first (see LineBatch).
   LineBatch.flush(stream);
   if (!isFlushable(stream)) return;
   for (let round = 0; round < MAX_FLUSH_ROUNDS; round++) {

@@ -5,11 +5,10 @@ export interface LineStream {
   flushSync?(): void;
 }
 
-/**
- * A batch is handed over early when it reaches this many characters (sonic-boom's own write chunk
- * is 16 KiB).
- */
-const MAX_BATCH_CHARS = 16 * 1024;
+/** Hand-over size when the destination does not say (sonic-boom's `minLength` in pino's files). */
+const DEFAULT_HANDOVER_CHARS = 4096;
+/** How long a line may wait here on a quiet server; the destination's own periodic flush is the same. */
+const MAX_WAIT_MS = 1000;
 
 const batches = new WeakMap<object, LineBatch>();
 /** Batches holding lines right now, so a process exit can write them out. */
@@ -17,22 +16,31 @@ const pending = new Set<LineBatch>();
 let exitHookInstalled = false;
 
 /**
- * Lines gathered during one event-loop turn and written to the destination in one `write` (on
- * `setImmediate`, or earlier at {@link MAX_BATCH_CHARS}). Why: sonic-boom measures the byte length
- * of its whole pending buffer on every `write`, so a line costs ≈ 2 µs once a few KiB are
- * buffered; appending to a string here costs ≈ 20 ns and sonic-boom sees one write per turn.
- * Lines keep their order; `flushLogger` and process exit write pending lines first, so none are lost.
- * Only for destinations that buffer anyway ({@link isBuffered}): a synchronous one (stderr) or a
- * caller's stream gets each line at once, as before.
+ * Lines gathered here and handed to the destination in one `write` once they fill its buffer
+ * (`minLength`: 4 KiB for pino files and stdout, so sonic-boom writes them at once), or after at
+ * most a second. Why: sonic-boom measures the byte length of its whole pending buffer on every
+ * `write`, so a line costs ≈ 2 µs once a few KiB are buffered; appending to a string here costs
+ * ≈ 20 ns, and no timer or immediate is scheduled per line or per event-loop turn (on Node 20
+ * each would run the AsyncLocalStorage hooks of the request context). The wait adds nothing:
+ * the destination already held lines until it had 4 KiB or its one-second flush came.
+ * Lines keep their order; `flushLogger`, the destination's periodic flush and process exit write
+ * pending lines first, so none are lost. Only for destinations that buffer anyway
+ * ({@link isBuffered}): a synchronous one (stderr) or a caller's stream gets each line at once.
  */
 export class LineBatch {
   readonly #stream: LineStream;
+  readonly #handoverChars: number;
   #text = '';
-  #scheduled = false;
 
   private constructor(stream: LineStream) {
     this.#stream = stream;
+    const minLength = (stream as { minLength?: unknown }).minLength;
+    this.#handoverChars = typeof minLength === 'number' && minLength > 0 ? minLength : DEFAULT_HANDOVER_CHARS;
     installExitHook();
+    // One timer per destination for the life of the process, not one per line; unref'd.
+    const timer = setInterval(() => this.flush(), MAX_WAIT_MS);
+    timer.unref();
+    (stream as { once?: (event: string, fn: () => void) => unknown }).once?.('close', () => clearInterval(timer));
   }
 
   /** The one batch of `stream` (shared by every writer of that destination). */
@@ -53,12 +61,7 @@ export class LineBatch {
   add(line: string): void {
     if (this.#text.length === 0) pending.add(this);
     this.#text += line;
-    if (this.#text.length >= MAX_BATCH_CHARS) {
-      this.flush();
-    } else if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(this.#onImmediate);
-    }
+    if (this.#text.length >= this.#handoverChars) this.flush();
   }
 
   /** Hands the pending lines to the destination. */
@@ -73,11 +76,6 @@ export class LineBatch {
       // A destroyed destination: pino drops lines written after its end as well.
     }
   }
-
-  readonly #onImmediate = (): void => {
-    this.#scheduled = false;
-    this.flush();
-  };
 
   /** On exit there is no event loop left: write and flush synchronously. */
   flushSync(): void {

@@ -15,29 +15,56 @@ interface Destination {
 const streamOf = (log: object) => (log as Record<symbol, unknown>)[pino.symbols.streamSym] as Destination;
 
 describe('access-log line batches', () => {
-  it('hands the lines of one event-loop turn to a buffered destination in one write, in order', async () => {
-    const log = createLogger({ destination: tmpFile() });
-    const stream = streamOf(log);
-    const write = vi.spyOn(stream, 'write');
-    const line = fastLineWriter(log);
-    line?.(30, '"n":1', 'request');
-    line?.(30, '"n":2', 'request');
-    line?.(50, '"n":3', 'request');
-    expect(write).not.toHaveBeenCalled();
-    await new Promise((r) => setImmediate(r));
-    expect(write).toHaveBeenCalledTimes(1);
-    const lines = String(write.mock.calls[0]?.[0])
+  const linesOf = (chunk: unknown) =>
+    String(chunk)
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(lines.map((l) => [l.level, l.n])).toEqual([
-      [30, 1],
-      [30, 2],
-      [50, 3],
-    ]);
+      .map((l) => JSON.parse(l) as { level: number; n: number });
+
+  it('hands lines to a buffered destination in one write once they fill its 4 KiB buffer, in order', () => {
+    const log = createLogger({ destination: tmpFile() });
+    const write = vi.spyOn(streamOf(log), 'write');
+    const line = fastLineWriter(log);
+    let n = 0;
+    let written = 0;
+    while (write.mock.calls.length === 0) {
+      n++;
+      line?.(n % 7 === 0 ? 50 : 30, `"n":${n}`, 'request');
+      if (write.mock.calls.length === 0) written = n;
+      if (n > 1000) break;
+    }
+    expect(write).toHaveBeenCalledTimes(1);
+    const chunk = String(write.mock.calls[0]?.[0]);
+    expect(chunk.length).toBeGreaterThanOrEqual(4096);
+    expect(chunk.length - 4096).toBeLessThan(200); // handed over at the line that crossed 4 KiB
+    expect(linesOf(chunk).map((l) => l.n)).toEqual(Array.from({ length: written + 1 }, (_, i) => i + 1));
   });
 
-  it('flushLogger writes lines still gathered in the current turn', async () => {
+  it('schedules no timer or immediate per line; a quiet destination gets its lines within a second', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'setTimeout', 'setImmediate'] });
+    try {
+      const log = createLogger({ destination: tmpFile() });
+      const write = vi.spyOn(streamOf(log), 'write');
+      const line = fastLineWriter(log);
+      line?.(30, '"n":1', 'request');
+      const timers = vi.getTimerCount();
+      line?.(30, '"n":2', 'request');
+      line?.(50, '"n":3', 'request');
+      expect(vi.getTimerCount()).toBe(timers);
+      expect(write).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(write).toHaveBeenCalledTimes(1);
+      expect(linesOf(write.mock.calls[0]?.[0]).map((l) => [l.level, l.n])).toEqual([
+        [30, 1],
+        [30, 2],
+        [50, 3],
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('flushLogger writes lines still gathered', async () => {
     const file = tmpFile();
     const log = createLogger({ destination: file });
     fastLineWriter(log)?.(30, '"n":1', 'request');
