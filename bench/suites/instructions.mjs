@@ -23,8 +23,7 @@ const settings = {
   /**
    * Requests in flight at once (keep-alive connections). Default 1: with more, how requests fall
    * into event-loop turns and reads depends on timing, and counts moved by 15 % between runs; one
-   * at a time they repeat to 0.1 %. One at a time is also the worst case for per-turn batching
-   * (the access log writes once per turn).
+   * at a time two servers of the same run agreed to 0.1 %, and runs to within about 3 %.
    */
   concurrency: Number(process.env.BENCH_INSTR_CONCURRENCY ?? 1),
   /** Servers counted at once (valgrind runs one thread at a time: one per core). */
@@ -134,7 +133,7 @@ export async function run() {
     '',
     `${env.date} · Node ${env.node} · commit ${env.commit ?? '?'} · ${settings.warmup} requests of warm-up, then ${settings.requests} counted, ${settings.concurrency} in flight at a time`,
     '',
-    'User-space instructions of the server process (all its threads) per request, from valgrind. One request at a time they repeat to about 0.1 % whatever else runs on the machine; not a throughput figure (memory stalls and the kernel are not counted). "koa-router ÷ variant" reads like the http suite\'s "vs koa-router".',
+    'User-space instructions of the server process (all its threads) per request, from valgrind. One request at a time, counts repeat to within about 3 % between runs (0.1 % for two servers of the same run), whatever else runs on the machine; not a throughput figure (memory stalls and the kernel are not counted). "koa-router ÷ variant" reads like the http suite\'s "vs koa-router".',
     '',
     table(['variant', 'instructions/request', 'koa-router ÷ variant', 'over koa-router'], rows),
   ].join('\n');
