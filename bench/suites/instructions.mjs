@@ -23,7 +23,7 @@ const settings = {
   /**
    * Requests in flight at once (keep-alive connections). Default 1: with more, how requests fall
    * into event-loop turns and reads depends on timing, and counts moved by 15 % between runs; one
-   * at a time two servers of the same run agreed to 0.1 %, and runs to within about 3 %.
+   * at a time, separate runs of the same code agree to within about 5 % (JIT and GC timing).
    */
   concurrency: Number(process.env.BENCH_INSTR_CONCURRENCY ?? 1),
   /** Servers counted at once (valgrind runs one thread at a time: one per core). */
@@ -133,7 +133,7 @@ export async function run() {
     '',
     `${env.date} · Node ${env.node} · commit ${env.commit ?? '?'} · ${settings.warmup} requests of warm-up, then ${settings.requests} counted, ${settings.concurrency} in flight at a time`,
     '',
-    'User-space instructions of the server process (all its threads) per request, from valgrind. One request at a time, counts repeat to within about 3 % between runs (0.1 % for two servers of the same run), whatever else runs on the machine; not a throughput figure (memory stalls and the kernel are not counted). "koa-router ÷ variant" reads like the http suite\'s "vs koa-router".',
+    'User-space instructions of the server process (all its threads) per request, from valgrind. One request at a time, counts repeat to within about 5 % between runs (JIT and GC timing), whatever else runs on the machine; not a throughput figure (memory stalls and the kernel are not counted). "koa-router ÷ variant" reads like the http suite\'s "vs koa-router".',
     '',
     table(['variant', 'instructions/request', 'koa-router ÷ variant', 'over koa-router'], rows),
   ].join('\n');
