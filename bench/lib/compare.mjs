@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { load } from './load.mjs';
 import { freePort } from './net.mjs';
 import { cpuMicros, machineBusyMicros, rssMiB, sleep, spawnNode, stop, waitForQuiet, waitReady } from './proc.mjs';
-import { median, progress, round, table } from './report.mjs';
+import { median, progress, round, table, writeResults } from './report.mjs';
 import { paired } from './settings.mjs';
 
 /**
@@ -257,4 +257,32 @@ export function comparisonMarkdown({
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * The end of every side-by-side suite: write `<name>.json` (settings, summary, targets, whether the
+ * run was disturbed, failures, samples, plus `extra`) and the Markdown, then fail the suite if a
+ * variant could not be measured.
+ */
+export function writeComparison(
+  name,
+  { environment, config, summary, checks, failures, samples, extra = {} },
+  markdown,
+) {
+  writeResults(
+    name,
+    {
+      suite: name,
+      environment,
+      config,
+      summary,
+      targets: checks,
+      disturbed: disturbed(summary, config),
+      failures,
+      ...extra,
+      samples: { ...Object.fromEntries(samples), ...extra.samples },
+    },
+    markdown,
+  );
+  if (failures.length > 0) throw new Error(`${failures.map((f) => f.variant).join(', ')} could not be measured`);
 }

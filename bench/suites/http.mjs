@@ -4,15 +4,15 @@ import { fileURLToPath } from 'node:url';
 import {
   checkTargets,
   comparisonMarkdown,
-  disturbed,
   measureServer,
   measureUndisturbed,
   runRounds,
   summarise,
+  writeComparison,
 } from '../lib/compare.mjs';
 import { get } from '../lib/net.mjs';
 import { taskset } from '../lib/proc.mjs';
-import { environment, writeResults } from '../lib/report.mjs';
+import { environment } from '../lib/report.mjs';
 import { loadSettings } from '../lib/settings.mjs';
 
 export const description = 'hello-world req/s, latency, server CPU per request';
@@ -79,20 +79,17 @@ export async function run() {
     failures,
     rss: true,
   });
-  writeResults(
+  writeComparison(
     'http',
     {
-      suite: 'http',
       environment: env,
       config,
       summary,
-      targets: checks,
-      disturbed: disturbed(summary, config),
-      idleRssKernelDefaultsMiB: summary['kernel-defaults']?.idleRssMiB,
+      checks,
       failures,
-      samples: Object.fromEntries(samples),
+      samples,
+      extra: { idleRssKernelDefaultsMiB: summary['kernel-defaults']?.idleRssMiB },
     },
     markdown,
   );
-  if (failures.length > 0) throw new Error(`${failures.map((f) => f.variant).join(', ')} could not be measured`);
 }

@@ -3,10 +3,10 @@
 // `X-Tenant-Id` hint checked against it, static registry, `requireTenant()` on the route), beside
 // Koa + router, in one run. Same method as the auth suite; every variant gets the same headers.
 import { fileURLToPath } from 'node:url';
-import { checkTargets, comparisonMarkdown, distEntry, disturbed, runRounds, summarise } from '../lib/compare.mjs';
+import { checkTargets, comparisonMarkdown, distEntry, runRounds, summarise, writeComparison } from '../lib/compare.mjs';
 import { taskset } from '../lib/proc.mjs';
 import { measureProtected, protectedStack } from '../lib/protected.mjs';
-import { environment, writeResults } from '../lib/report.mjs';
+import { environment } from '../lib/report.mjs';
 import { loadSettings } from '../lib/settings.mjs';
 
 export const description = 'tenant resolution on the protected stack vs the same stack without it and Koa + router';
@@ -69,19 +69,5 @@ export async function run() {
     checks,
     failures,
   });
-  writeResults(
-    'tenant',
-    {
-      suite: 'tenant',
-      environment: env,
-      config,
-      summary,
-      targets: checks,
-      disturbed: disturbed(summary, config),
-      failures,
-      samples: Object.fromEntries(samples),
-    },
-    markdown,
-  );
-  if (failures.length > 0) throw new Error(`${failures.map((f) => f.variant).join(', ')} could not be measured`);
+  writeComparison('tenant', { environment: env, config, summary, checks, failures, samples }, markdown);
 }

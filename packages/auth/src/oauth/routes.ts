@@ -85,7 +85,7 @@ export function withQuery(target: string, params: Record<string, string>): strin
   const hash = target.indexOf('#');
   const base = hash < 0 ? target : target.slice(0, hash);
   const fragment = hash < 0 ? '' : target.slice(hash);
-  const joiner = base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?';
+  const joiner = !base.includes('?') ? '?' : /[?&]$/.test(base) ? '' : '&';
   return `${base}${joiner}${new URLSearchParams(params).toString()}${fragment}`;
 }
 

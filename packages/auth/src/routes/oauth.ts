@@ -158,7 +158,7 @@ function checkedErrorRedirect(flow: OAuthFlow, target: string): string {
  */
 function redirectError(err: unknown, ctx: Context, target: string): void {
   if (!isKoaforgeError(err)) throw err;
-  if (err.status >= 500) currentContext()?.log.warn({ err }, 'OAuth callback failed');
-  const requestId = currentContext()?.requestId;
-  ctx.redirect(withQuery(target, { error: err.code, ...(requestId === undefined ? {} : { requestId }) }));
+  const rc = ctx.state.requestContext;
+  if (err.status >= 500) rc?.log.warn({ err }, 'OAuth callback failed');
+  ctx.redirect(withQuery(target, { error: err.code, ...(rc === undefined ? {} : { requestId: rc.requestId }) }));
 }

@@ -121,6 +121,19 @@ async function signIn(app: Booted, jar: CookieJar, account = 'alice', query: Rec
   return { res, body: json ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
+/**
+ * Start a sign-in and answer the callback path the IdP sends when the user cancels there
+ * (`error=access_denied`, RFC 6749 §4.1.2.1) with the transaction's state.
+ */
+async function cancelledCallback(app: Booted, jar: CookieJar): Promise<string> {
+  const authorizationUrl = await start(app, jar);
+  const url = new URL(`${app.url}${CALLBACK}`);
+  url.searchParams.set('error', 'access_denied');
+  url.searchParams.set('state', authorizationUrl.searchParams.get('state') ?? '');
+  url.searchParams.set('iss', idp.issuer);
+  return url.pathname + url.search;
+}
+
 /** The one-time code in a redirect's fragment. */
 function codeOf(res: Response, base: string): string {
   const target = location(res, base);
@@ -268,12 +281,7 @@ describe('authPlugin OAuth sign-in (oidc-provider on loopback)', () => {
 
   it('the user cancelling at the IdP → 403 AUTH_OAUTH_DENIED, no code', async () => {
     const jar = new CookieJar();
-    const authorizationUrl = await start(main, jar);
-    const url = new URL(`${main.url}${CALLBACK}`);
-    url.searchParams.set('error', 'access_denied');
-    url.searchParams.set('state', authorizationUrl.searchParams.get('state') ?? '');
-    url.searchParams.set('iss', idp.issuer);
-    const res = await send(main.url, url.pathname + url.search, { jar });
+    const res = await send(main.url, await cancelledCallback(main, jar), { jar });
     expect([res.status, res.body.code]).toEqual([403, 'AUTH_OAUTH_DENIED']);
     expect(res.headers.get('location')).toBeNull();
     expect(jar.get(main.url, CODE_COOKIE)).toBeUndefined();
@@ -294,12 +302,7 @@ describe('authPlugin OAuth sign-in (oidc-provider on loopback)', () => {
 
     // The user cancelling at the IdP.
     const cancelJar = new CookieJar();
-    const authorizationUrl = await start(redirecting, cancelJar);
-    const url = new URL(`${redirecting.url}${CALLBACK}`);
-    url.searchParams.set('error', 'access_denied');
-    url.searchParams.set('state', authorizationUrl.searchParams.get('state') ?? '');
-    url.searchParams.set('iss', idp.issuer);
-    const cancelled = await send(redirecting.url, url.pathname + url.search, { jar: cancelJar });
+    const cancelled = await send(redirecting.url, await cancelledCallback(redirecting, cancelJar), { jar: cancelJar });
     expect(cancelled.status).toBe(302);
     expect(new URL(cancelled.headers.get('location') ?? '', 'http://app.test').searchParams.get('error')).toBe(
       'AUTH_OAUTH_DENIED',

@@ -11,9 +11,10 @@ const DEFAULT_HANDOVER_CHARS = 4096;
 const MAX_WAIT_MS = 1000;
 
 const batches = new WeakMap<object, LineBatch>();
-/** Batches holding lines right now, so a process exit can write them out. */
+/** Batches holding lines right now: the timer and a process exit write them out. */
 const pending = new Set<LineBatch>();
 let exitHookInstalled = false;
+let timerStarted = false;
 
 /**
  * Lines gathered here and handed to the destination in one `write` once they fill its buffer
@@ -37,10 +38,7 @@ export class LineBatch {
     const minLength = (stream as { minLength?: unknown }).minLength;
     this.#handoverChars = typeof minLength === 'number' && minLength > 0 ? minLength : DEFAULT_HANDOVER_CHARS;
     installExitHook();
-    // One timer per destination for the life of the process, not one per line; unref'd.
-    const timer = setInterval(() => this.flush(), MAX_WAIT_MS);
-    timer.unref();
-    (stream as { once?: (event: string, fn: () => void) => unknown }).once?.('close', () => clearInterval(timer));
+    startTimer();
   }
 
   /** The one batch of `stream` (shared by every writer of that destination). */
@@ -92,6 +90,18 @@ export class LineBatch {
 export function isBuffered(stream: object): boolean {
   const minLength = (stream as { minLength?: unknown }).minLength;
   return typeof minLength === 'number' && minLength > 0;
+}
+
+/**
+ * One unref'd timer for the whole process, not one per line or per destination (and none holding
+ * a destination alive): once a second it hands over what every batch still holds.
+ */
+function startTimer(): void {
+  if (timerStarted) return;
+  timerStarted = true;
+  setInterval(() => {
+    for (const batch of pending) batch.flush();
+  }, MAX_WAIT_MS).unref();
 }
 
 /** One listener for the whole process, whatever the number of loggers. */

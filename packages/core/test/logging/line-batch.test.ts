@@ -64,6 +64,17 @@ describe('access-log line batches', () => {
     }
   });
 
+  it('hands lines to a buffered stream of the caller within a second too (no periodic flush of ours there)', async () => {
+    const chunks: string[] = [];
+    // A caller's sonic-boom-like stream: buffered (minLength), so lines are batched for it.
+    const stream = { minLength: 4096, write: (s: string) => chunks.push(s) > 0 };
+    const log = createLogger({ destination: stream as never });
+    fastLineWriter(log)?.(30, '"n":1', 'request');
+    expect(chunks).toHaveLength(0);
+    await vi.waitFor(() => expect(chunks).toHaveLength(1), { timeout: 5000, interval: 50 });
+    expect(linesOf(chunks[0]).map((l) => l.n)).toEqual([1]);
+  });
+
   it('flushLogger writes lines still gathered', async () => {
     const file = tmpFile();
     const log = createLogger({ destination: file });

@@ -120,7 +120,7 @@ export function oidcProvider(options: OidcProviderOptions): OAuthProvider {
   let configuration: Promise<client.Configuration> | undefined =
     options.metadata === undefined
       ? undefined
-      : Promise.resolve(staticConfiguration(id, options, auth, timeout, insecure));
+      : Promise.resolve(staticConfiguration(id, options, options.metadata, auth, timeout, insecure));
 
   const configure = (): Promise<client.Configuration> => {
     configuration ??= client
@@ -199,11 +199,11 @@ export function oidcProvider(options: OidcProviderOptions): OAuthProvider {
 function staticConfiguration(
   id: string,
   options: OidcProviderOptions,
+  m: OidcProviderMetadata,
   auth: client.ClientAuth,
   timeout: number,
   insecure: boolean,
 ): client.Configuration {
-  const m = options.metadata as OidcProviderMetadata;
   const url = (value: string, what: string) => endpointUrl(value, `${what} of "${id}"`, insecure).href;
   const config = new client.Configuration(
     {
