@@ -66,6 +66,7 @@ export { type AccessLogOptions, AccessLogWriter, accessLog } from './http/access
 // HTTP
 export { type BodyParserOptions, bodyParser } from './http/body-parser.js';
 export { type ClientIpOptions, clientIp, type IpKeyOptions, ipKey, normalizeIp } from './http/client-ip.js';
+export { jsonBodies } from './http/json-body.js';
 export { observeRequests } from './http/observe.js';
 export { normalizeHost, type RequestHostOptions, requestHost } from './http/request-host.js';
 export { routeFallback, unroutedAnswer } from './http/route-fallback.js';

@@ -1,5 +1,6 @@
 import type { Context, Middleware, Next } from 'koa';
 import { type RequestContext, runWithContext } from '../context/request-context.js';
+import { settleJsonBody } from '../http/json-body.js';
 import type { RequestObserver } from '../http/observe.js';
 import type { Phase, PhasedMiddleware } from './phases.js';
 
@@ -11,6 +12,11 @@ export interface CoreParts {
   observer?: RequestObserver;
   /** `errorAnswer(…)`: the `error` phase. */
   answer?: (ctx: Context, thrown: unknown) => void;
+  /**
+   * Send plain JSON bodies as strings once everything below is done (`settleJsonBody`), so Koa's
+   * `respond` never tests them against `Response` (which loads undici). Only for the outermost.
+   */
+  json?: boolean;
 }
 
 /**
@@ -21,13 +27,33 @@ export interface CoreParts {
  * continuation (`then(finished, answered-then-finished)`) instead of three of each.
  */
 export function coreMiddleware(parts: CoreParts): Middleware {
-  const { open, observer, answer } = parts;
+  const { open, observer, answer, json = false } = parts;
   // `rc`: the request's context when the `context` part is on (its start time is the request's).
   const settle: (ctx: Context, next: Next, rc: RequestContext | undefined) => Promise<void> =
     observer === undefined ? answered : observed;
 
+  /** The body as Koa will send it; a body that cannot be serialised is answered like a throw. */
+  function finish(ctx: Context): void {
+    try {
+      settleJsonBody(ctx);
+    } catch (thrown) {
+      if (answer === undefined) throw thrown;
+      answer(ctx, thrown);
+      settleJsonBody(ctx);
+    }
+  }
+
   function answered(ctx: Context, next: Next): Promise<void> {
-    return answer === undefined ? next() : next().then(undefined, (thrown: unknown) => answer(ctx, thrown));
+    if (!json) return answer === undefined ? next() : next().then(undefined, (thrown: unknown) => answer(ctx, thrown));
+    return next().then(
+      () => finish(ctx),
+      answer === undefined
+        ? undefined
+        : (thrown: unknown) => {
+            answer(ctx, thrown);
+            finish(ctx);
+          },
+    );
   }
 
   function observed(ctx: Context, next: Next, rc: RequestContext | undefined): Promise<void> {
@@ -36,7 +62,17 @@ export function coreMiddleware(parts: CoreParts): Middleware {
     const start = rc === undefined ? process.hrtime.bigint() : rc.startedAt;
     o.started();
     return next().then(
-      () => o.finished(ctx, start, false),
+      () => {
+        if (json) {
+          try {
+            finish(ctx);
+          } catch (err) {
+            o.finished(ctx, start, true);
+            throw err;
+          }
+        }
+        o.finished(ctx, start, false);
+      },
       (thrown: unknown) => {
         if (answer === undefined) {
           o.finished(ctx, start, true);
@@ -44,6 +80,7 @@ export function coreMiddleware(parts: CoreParts): Middleware {
         }
         try {
           answer(ctx, thrown);
+          if (json) finish(ctx);
         } catch (err) {
           // The boundary itself failed: the observer sees it escape, as it would above the boundary.
           o.finished(ctx, start, true);
@@ -72,6 +109,8 @@ export const CORE_PHASES: ReadonlySet<Phase> = new Set(['context', 'observe', 'e
 export function corePhases(parts: CoreParts): PhasedMiddleware[] {
   const list: PhasedMiddleware[] = [];
   const add = (phase: Phase, name: string, part: CoreParts) => {
+    // The outermost of them sends JSON bodies as strings (see `CoreParts.json`).
+    if (list.length === 0 && parts.json === true) part.json = true;
     const middleware = Object.defineProperty(coreMiddleware(part), 'name', { value: name });
     list.push({ phase, middleware, owner: 'core' });
   };
