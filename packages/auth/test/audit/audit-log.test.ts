@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import { EventBus, requestContext } from '@koaforge/core';
+import { listenKoa } from '@koaforge/core/testing';
 import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
@@ -45,15 +45,13 @@ describe('AuditLog', () => {
       audit.record({ type: 'login.failed', outcome: 'failure', ip: '192.0.2.1', tenantId: 'globex' });
       ctx.status = 204;
     });
-    const server = koa.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
+    const { base, close } = await listenKoa(koa);
     try {
-      const { port } = server.address() as AddressInfo;
-      await fetch(`http://127.0.0.1:${port}/`, {
+      await fetch(`${base}/`, {
         headers: { 'user-agent': 'audit-test/1.0', 'x-request-id': 'req-123' },
       });
     } finally {
-      await new Promise((r) => server.close(r));
+      await close();
     }
     const [fromContext, explicit] = sink.events();
     expect(fromContext).toMatchObject({

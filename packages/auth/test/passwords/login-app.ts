@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import { bodyParser, errorBoundary, requestContext } from '@koaforge/core';
+import { listenKoa } from '@koaforge/core/testing';
 import Koa from 'koa';
 import type { PasswordLogin } from '../../src/passwords/password-login.js';
 
@@ -16,13 +16,8 @@ export async function startLoginApp(login: PasswordLogin): Promise<{ url: string
     const user = await login.login(body.email, body.password, tenant, { ip });
     ctx.body = { id: user.id };
   });
-  const server = koa.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  const { base, close } = await listenKoa(koa);
+  return { url: base, close };
 }
 
 export async function postLogin(

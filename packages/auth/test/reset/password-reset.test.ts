@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { bodyParser, createRedisConnection, errorBoundary, type RedisConnection, requestContext } from '@koaforge/core';
-import { type RedisServerHandle, startRedisServer } from '@koaforge/core/testing';
+import { listenKoa, type RedisServerHandle, startRedisServer } from '@koaforge/core/testing';
 import Koa from 'koa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditInput } from '../../src/audit/audit-event.js';
@@ -133,11 +132,9 @@ describe('PasswordReset.request', () => {
       await reset.request((ctx.request.body as { email?: unknown }).email);
       ctx.status = 202;
     });
-    const server = koa.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
+    const { base, close } = await listenKoa(koa);
     try {
-      const { port } = server.address() as AddressInfo;
-      const res = await fetch(`http://127.0.0.1:${port}/forgot`, {
+      const res = await fetch(`${base}/forgot`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -155,7 +152,7 @@ describe('PasswordReset.request', () => {
       expect(text).toContain(`${ORIGIN}/reset-password#token=`);
       expect(text).not.toContain('evil');
     } finally {
-      await new Promise((r) => server.close(r));
+      await close();
     }
   });
 

@@ -1,6 +1,6 @@
-import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import { bodyParser, errorBoundary, requestContext } from '@koaforge/core';
+import { listenKoa } from '@koaforge/core/testing';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate } from '../../src/authenticate/authenticate.js';
@@ -12,7 +12,7 @@ import { buildStores } from '../../src/wiring/stores.js';
 
 // The routes on plain Koa, without the kernel: what a team mounting them in its own server does.
 const PASSWORD = 'correct-horse-battery-staple';
-let server: ReturnType<Koa['listen']>;
+let close: () => Promise<void>;
 let base: string;
 
 async function call(method: string, path: string, body?: unknown, token?: string) {
@@ -55,11 +55,9 @@ beforeAll(async () => {
   app.use(bodyParser());
   app.use(authenticate({ authenticator: services.authenticator, optional: true }));
   app.use(router.routes());
-  server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ base, close } = await listenKoa(app));
 });
-afterAll(() => new Promise((resolve) => server.close(resolve)));
+afterAll(() => close());
 
 describe('mountAuthRoutes on plain Koa', () => {
   it('login without a tenant finds the one tenant holding the address', async () => {

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { errorBoundary, requestContext } from '@koaforge/core';
+import { type KoaListening, listenKoa } from '@koaforge/core/testing';
 import Koa from 'koa';
 import { authenticate } from '../../src/authenticate/authenticate.js';
 import type { ApiKeyVerifier } from '../../src/authenticate/credential-authenticator.js';
@@ -65,24 +65,8 @@ export function protectedApp(
   return app;
 }
 
-export interface Listening {
-  readonly base: string;
-  close(): Promise<void>;
-}
-
-export async function listen(app: Koa): Promise<Listening> {
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    base: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+export type Listening = KoaListening;
+export const listen = listenKoa;
 
 /** GET with an optional bearer token; returns status, body and the headers tests look at. */
 export async function getWith(

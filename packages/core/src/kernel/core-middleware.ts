@@ -32,27 +32,28 @@ export function coreMiddleware(parts: CoreParts): Middleware {
   const settle: (ctx: Context, next: Next, rc: RequestContext | undefined) => Promise<void> =
     observer === undefined ? answered : observed;
 
-  /** The body as Koa will send it; a body that cannot be serialised is answered like a throw. */
-  function finish(ctx: Context): void {
+  /** After the chain returned: the body as Koa will send it (one JSON cannot hold is answered as a throw). */
+  function succeeded(ctx: Context): void {
+    if (!json) return;
     try {
       settleJsonBody(ctx);
     } catch (thrown) {
-      if (answer === undefined) throw thrown;
-      answer(ctx, thrown);
-      settleJsonBody(ctx);
+      failed(ctx, thrown);
     }
   }
 
+  /** After the chain threw: the boundary's answer, or the throw passed on when there is none. */
+  function failed(ctx: Context, thrown: unknown): void {
+    if (answer === undefined) throw thrown;
+    answer(ctx, thrown);
+    if (json) settleJsonBody(ctx);
+  }
+
   function answered(ctx: Context, next: Next): Promise<void> {
-    if (!json) return answer === undefined ? next() : next().then(undefined, (thrown: unknown) => answer(ctx, thrown));
+    if (!json && answer === undefined) return next();
     return next().then(
-      () => finish(ctx),
-      answer === undefined
-        ? undefined
-        : (thrown: unknown) => {
-            answer(ctx, thrown);
-            finish(ctx);
-          },
+      () => succeeded(ctx),
+      (thrown: unknown) => failed(ctx, thrown),
     );
   }
 
@@ -62,32 +63,8 @@ export function coreMiddleware(parts: CoreParts): Middleware {
     const start = rc === undefined ? process.hrtime.bigint() : rc.startedAt;
     o.started();
     return next().then(
-      () => {
-        if (json) {
-          try {
-            finish(ctx);
-          } catch (err) {
-            o.finished(ctx, start, true);
-            throw err;
-          }
-        }
-        o.finished(ctx, start, false);
-      },
-      (thrown: unknown) => {
-        if (answer === undefined) {
-          o.finished(ctx, start, true);
-          throw thrown;
-        }
-        try {
-          answer(ctx, thrown);
-          if (json) finish(ctx);
-        } catch (err) {
-          // The boundary itself failed: the observer sees it escape, as it would above the boundary.
-          o.finished(ctx, start, true);
-          throw err;
-        }
-        o.finished(ctx, start, false);
-      },
+      () => observe(o, ctx, start, succeeded, undefined),
+      (thrown: unknown) => observe(o, ctx, start, failed, thrown),
     );
   }
 
@@ -96,6 +73,27 @@ export function coreMiddleware(parts: CoreParts): Middleware {
     const rc = open(ctx);
     return runWithContext(rc, settle, ctx, next, rc);
   };
+}
+
+/**
+ * Runs the end of a request (`succeeded` / `failed`) and tells the observer how it ended: whatever
+ * still escapes (no boundary, or the boundary itself failed) is seen as escaping, as it would be
+ * by an observer above the boundary.
+ */
+function observe(
+  o: RequestObserver,
+  ctx: Context,
+  start: bigint,
+  end: (ctx: Context, thrown: unknown) => void,
+  thrown: unknown,
+): void {
+  try {
+    end(ctx, thrown);
+  } catch (err) {
+    o.finished(ctx, start, true);
+    throw err;
+  }
+  o.finished(ctx, start, false);
 }
 
 /** The phases {@link coreMiddleware} covers. */

@@ -3,8 +3,10 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 export interface RawAnswer {
   status: number;
   headers: IncomingHttpHeaders;
-  /** The body parsed as JSON (`{}` when empty). */
+  /** The body parsed as JSON when the answer says it is JSON (`{}` when empty or not JSON). */
   body: Record<string, unknown>;
+  /** The body as received. */
+  text: string;
 }
 
 export interface RawRequestOptions {
@@ -42,9 +44,10 @@ export function rawRequest(base: string, path: string, options: RawRequestOption
         res.on('data', (chunk: string) => {
           text += chunk;
         });
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text === '' ? {} : JSON.parse(text) }),
-        );
+        res.on('end', () => {
+          const json = text !== '' && /\bjson\b/i.test(res.headers['content-type'] ?? '');
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: json ? JSON.parse(text) : {}, text });
+        });
       },
     );
     req.on('error', reject);

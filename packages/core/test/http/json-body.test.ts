@@ -1,36 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPlainJson } from '../../src/http/json-body.js';
 import { type App, jsonBodies } from '../../src/index.js';
+import { type KoaListening, listenKoa, rawRequest } from '../../src/testing/index.js';
 import { listen, testApp } from '../helpers.js';
 
-interface Raw {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function request(base: string, path: string, method = 'GET'): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${base}${path}`, { method }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () => {
-        const { date: _date, ...headers } = res.headers;
-        resolve({ status: res.statusCode ?? 0, headers, body });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+/** Status, headers (minus `Date`) and body text: what two servers must agree on byte for byte. */
+async function request(base: string, path: string, method = 'GET') {
+  const { status, headers, text } = await rawRequest(base, path, { method });
+  const { date: _date, ...rest } = headers;
+  return { status, headers: rest, text };
 }
 
 class Point {
@@ -100,16 +82,6 @@ function routes(app: Koa): void {
   });
 }
 
-async function serve(app: Koa): Promise<{ base: string; close: () => Promise<void> }> {
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    base: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
 describe('isPlainJson', () => {
   it('is true for object literals, null-prototype objects and arrays only', () => {
     expect(isPlainJson({})).toBe(true);
@@ -124,17 +96,17 @@ describe('isPlainJson', () => {
 });
 
 describe('jsonBodies() on plain Koa', () => {
-  let koa: { base: string; close: () => Promise<void> };
-  let lean: { base: string; close: () => Promise<void> };
+  let koa: KoaListening;
+  let lean: KoaListening;
 
   beforeAll(async () => {
     const plain = new Koa();
     routes(plain);
-    koa = await serve(plain);
+    koa = await listenKoa(plain);
     const withJson = new Koa();
     withJson.use(jsonBodies(withJson));
     routes(withJson);
-    lean = await serve(withJson);
+    lean = await listenKoa(withJson);
   });
   afterAll(async () => {
     await koa.close();
@@ -172,7 +144,7 @@ describe('jsonBodies() on plain Koa', () => {
 
   it('keeps the object readable through ctx.body until the response is sent', async () => {
     const res = await request(lean.base, '/read-back');
-    expect(JSON.parse(res.body)).toEqual({ same: true });
+    expect(JSON.parse(res.text)).toEqual({ same: true });
   });
 
   it('replacing a stream body with an object still destroys the stream (Koa cleans it up)', async () => {
@@ -183,10 +155,10 @@ describe('jsonBodies() on plain Koa', () => {
       ctx.body = stream;
       ctx.body = { replaced: true };
     });
-    const s = await serve(app);
+    const s = await listenKoa(app);
     try {
       const res = await request(s.base, '/');
-      expect(JSON.parse(res.body)).toEqual({ replaced: true });
+      expect(JSON.parse(res.text)).toEqual({ replaced: true });
       expect(stream.destroyed).toBe(true);
     } finally {
       await s.close();
@@ -221,8 +193,8 @@ describe('the kernel sends JSON bodies itself', () => {
     const res = await request(base, '/object');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(res.headers['content-length']).toBe(String(Buffer.byteLength(res.body)));
-    expect(JSON.parse(res.body)).toEqual({ ok: true });
+    expect(res.headers['content-length']).toBe(String(Buffer.byteLength(res.text)));
+    expect(JSON.parse(res.text)).toEqual({ ok: true });
   });
 
   for (const path of ['/cycle', '/bigint']) {
@@ -230,44 +202,101 @@ describe('the kernel sends JSON bodies itself', () => {
       const res = await request(base, path);
       expect(res.status).toBe(500);
       expect(res.headers['content-type']).toBe('application/problem+json');
-      expect(JSON.parse(res.body)).toMatchObject({ code: 'INTERNAL', requestId: res.headers['x-request-id'] });
+      expect(JSON.parse(res.text)).toMatchObject({ code: 'INTERNAL', requestId: res.headers['x-request-id'] });
       expect((await request(base, '/object')).status).toBe(200);
     });
   }
 
+  it('without the error boundary, an unserialisable body escapes to Koa (500) and is logged as 500', async () => {
+    const t = testApp({ features: { errorBoundary: false } });
+    t.app.router.get('/cycle', (ctx) => {
+      const a: Record<string, unknown> = {};
+      a.self = a;
+      ctx.body = a;
+    });
+    const bare = await listen(t.app);
+    try {
+      const res = await request(bare, '/cycle');
+      expect(res.status).toBe(500);
+      expect(res.text).toBe('Internal Server Error');
+      expect(t.lines.find((l) => l.msg === 'request' && l.path === '/cycle')).toMatchObject({ status: 500, level: 50 });
+    } finally {
+      await t.app.stop();
+    }
+  });
+
   it('still sends a web Response body (Koa path)', async () => {
     const res = await request(base, '/web-response');
-    expect(res.body).toBe('from a Response');
+    expect(res.text).toBe('from a Response');
     expect(res.headers['x-from']).toBe('response');
   });
 });
 
 describe('memory', () => {
-  it('a kernel app answering JSON and problems never loads undici (≈ 8 MiB of RSS)', () => {
-    // A child process: this test process may have loaded undici for its own fetch calls.
+  /**
+   * Serves JSON, a 500, a 404 and `/healthz` in a child process (this test process may have loaded
+   * undici for its own fetch calls) and says whether undici was loaded. Uses the built package.
+   */
+  function serveInChild(setup: 'kernel' | 'koa' | 'koa-json-bodies'): { answers: string[]; undici: boolean } {
     const script = `
-      import http from 'node:http';
-      import { createApp } from '@koaforge/core';
-      const app = createApp({ config: { file: false, env: {} }, logger: { level: 'silent' } });
-      app.router.get('/json', (ctx) => { ctx.body = { a: [1, 2] }; });
-      app.router.get('/fail', () => { throw new Error('boom'); });
-      const { port } = await app.listen(0, '127.0.0.1');
-      const get = (path) => new Promise((resolve, reject) => http.get({ host: '127.0.0.1', port, path }, (res) => {
-        let body = ''; res.on('data', (d) => { body += d; }); res.on('end', () => resolve(res.statusCode + ' ' + body));
-      }).on('error', reject));
-      const answers = [await get('/json'), await get('/fail'), await get('/nope'), await get('/healthz')];
-      await app.stop();
-      console.log(JSON.stringify({ answers, undici: process.moduleLoadList.filter((m) => m.includes('undici')) }));
+      import Koa from 'koa';
+      import { createApp, jsonBodies } from '@koaforge/core';
+      import { listenKoa, rawRequest } from '@koaforge/core/testing';
+      const setup = ${JSON.stringify(setup)};
+      const routes = (ctx) => {
+        if (ctx.path === '/json') ctx.body = { a: [1, 2] };
+        else if (ctx.path === '/fail') throw new Error('boom');
+        else if (ctx.path === '/healthz') ctx.body = { status: 'ok' };
+      };
+      let base, close;
+      if (setup === 'kernel') {
+        const app = createApp({ config: { file: false, env: {} }, logger: { level: 'silent' } });
+        app.router.get('/json', routes);
+        app.router.get('/fail', routes);
+        const { port } = await app.listen(0, '127.0.0.1');
+        base = 'http://127.0.0.1:' + port;
+        close = () => app.stop();
+      } else {
+        const koa = new Koa();
+        koa.silent = true;
+        if (setup === 'koa-json-bodies') koa.use(jsonBodies(koa));
+        koa.use(routes);
+        ({ base, close } = await listenKoa(koa));
+      }
+      const answers = [];
+      for (const path of ['/json', '/fail', '/nope', '/healthz']) {
+        const res = await rawRequest(base, path);
+        answers.push(res.status + ' ' + res.text);
+      }
+      await close();
+      console.log(JSON.stringify({ answers, undici: process.moduleLoadList.some((m) => m.includes('undici')) }));
     `;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
       encoding: 'utf8',
     });
-    const result = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { answers: string[]; undici: string[] };
+    return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { answers: string[]; undici: boolean };
+  }
+
+  it('plain Koa loads undici on its first JSON answer (what the rest of this block avoids)', () => {
+    const result = serveInChild('koa');
+    expect(result.answers[0]).toBe('200 {"a":[1,2]}');
+    expect(result.undici).toBe(true);
+  });
+
+  it('a kernel app answering JSON, problems and health never loads undici (≈ 8 MiB of RSS)', () => {
+    const result = serveInChild('kernel');
     expect(result.answers[0]).toBe('200 {"a":[1,2]}');
     expect(result.answers[1]).toMatch(/^500 \{.*"code":"INTERNAL"/);
     expect(result.answers[2]).toMatch(/^404 \{.*"code":"ROUTE_NOT_FOUND"/);
-    expect(result.answers[3]).toMatch(/^200 /);
-    expect(result.undici).toEqual([]);
+    expect(result.answers[3]).toMatch(/^200 \{/);
+    expect(result.undici).toBe(false);
+  });
+
+  it('plain Koa with jsonBodies(app) never loads undici either', () => {
+    const result = serveInChild('koa-json-bodies');
+    expect(result.answers[0]).toBe('200 {"a":[1,2]}');
+    expect(result.answers[3]).toBe('200 {"status":"ok"}');
+    expect(result.undici).toBe(false);
   });
 });

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
 import { normalizeHost, requestHost } from '../../src/index.js';
+import { listenKoa } from '../../src/testing/index.js';
 
 const req = (headers: Record<string, string>) => ({ headers, socket: {} }) as unknown as IncomingMessage;
 
@@ -69,14 +69,12 @@ describe('requestHost', () => {
     app.use((ctx) => {
       ctx.body = { plain: requestHost(ctx) ?? null, proxied: requestHost(ctx, { trustedProxyHops: 1 }) ?? null };
     });
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
+    const { base, close } = await listenKoa(app);
     try {
-      const { port } = server.address() as AddressInfo;
-      const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { 'X-Forwarded-Host': 'Acme.Example.com' } });
+      const res = await fetch(`${base}/`, { headers: { 'X-Forwarded-Host': 'Acme.Example.com' } });
       expect(await res.json()).toEqual({ plain: '127.0.0.1', proxied: 'acme.example.com' });
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await close();
     }
   });
 });
