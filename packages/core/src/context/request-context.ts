@@ -129,11 +129,15 @@ export interface RequestContextOptions {
   logger?: Logger;
   /** Root DI container; each request gets a lazily made child scope. */
   container?: Container;
-  /** Header read for an incoming id and always echoed. Default `X-Request-Id`. */
+  /**
+   * Header read for an incoming id and always echoed. Default `X-Request-Id`. The echo is written
+   * in lowercase (`x-request-id`): header names are case-insensitive, and a lowercase name spares
+   * Node two case conversions per response.
+   */
   header?: string;
   /** Accept a sane incoming id (set false at the edge of an untrusted network). Default true. */
   trustIncoming?: boolean;
-  /** Id generator. Default: `crypto.randomUUID`. */
+  /** Id generator. Default: {@link generateRequestId} (32 hex digits, 128 random bits). */
   generateId?: () => string;
 }
 
@@ -158,8 +162,7 @@ export function requestContext(options: RequestContextOptions = {}): Middleware 
  * context (`runWithContext`); the kernel's core middleware does.
  */
 export function contextOpener(options: RequestContextOptions = {}): (ctx: Context) => RequestContext {
-  const header = options.header ?? 'X-Request-Id';
-  const lowerHeader = header.toLowerCase();
+  const lowerHeader = (options.header ?? 'X-Request-Id').toLowerCase();
   const trustIncoming = options.trustIncoming ?? true;
   const generateId = options.generateId ?? generateRequestId;
   const { logger, container } = options;
@@ -169,7 +172,8 @@ export function contextOpener(options: RequestContextOptions = {}): (ctx: Contex
     const rc = new RequestContext({ requestId, ctx, logger, container });
     ctx.state.requestContext = rc;
     ctx.state.requestId = requestId;
-    ctx.set(header, requestId);
+    // Straight to Node (Koa's `ctx.set` would coerce and re-check what is already a valid string).
+    if (!ctx.res.headersSent) ctx.res.setHeader(lowerHeader, requestId);
     return rc;
   };
 }

@@ -71,11 +71,18 @@ const EMPTY = new Set([204, 205, 304]);
  * `JSON.stringify` throws (cycles, BigInt): callers answer that as a 500.
  */
 export function settleJsonBody(ctx: Context): void {
-  const body: unknown = ctx.body;
-  if (!isPlainJson(body) || ctx.respond === false || EMPTY.has(ctx.status) || !ctx.res.hasHeader('content-type')) {
-    return;
+  const response = ctx.response as unknown as KoaResponseFields;
+  const body = response._body;
+  if (!isPlainJson(body) || ctx.respond === false) return;
+  const res = ctx.res;
+  if (EMPTY.has(res.statusCode) || !res.hasHeader('content-type')) return;
+  const text = JSON.stringify(body);
+  // What Koa's setter does for a string body whose type is set and whose old body was no stream
+  // (`_body`, then `length`), without its round of checks: the body is known to be plain JSON here.
+  response._body = text;
+  if (!res.headersSent && !res.hasHeader('transfer-encoding')) {
+    res.setHeader('Content-Length', String(Buffer.byteLength(text)));
   }
-  ctx.body = JSON.stringify(body);
 }
 
 /**

@@ -20,8 +20,10 @@ export function requestObserver(options: { metrics?: HttpMetrics; accessLog?: Ac
     finished(ctx, start, failed) {
       // Below an error boundary a failure is rare (the boundary answers first); record it as 500.
       if (failed) ctx.status = 500;
-      metrics?.finished(ctx, start);
-      accessLog?.write(ctx, start, failed);
+      // One clock read for both.
+      const end = process.hrtime.bigint();
+      metrics?.finished(ctx, start, end);
+      accessLog?.write(ctx, start, failed, end);
     },
   };
 }

@@ -1,6 +1,7 @@
 export type { LogDestination } from './destination.js';
 export { flushLogger } from './flush.js';
-export { fastLineWriter } from './line-writer.js';
+export { jsonString } from './json-string.js';
+export { type FastLineWriter, fastLineWriter } from './line-writer.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { maskText } from './mask.js';
 export { DEFAULT_MASK_PATTERNS, type MaskPattern } from './mask-patterns.js';

@@ -29,7 +29,8 @@ export function routeLabel(ctx: Context, unmatched: string): string {
  */
 export class HttpMetrics {
   readonly #histogram: FastHistogram;
-  readonly #inFlight: Gauge;
+  /** Requests being handled; `http_requests_in_flight` reads it when scraped. */
+  #inFlight = 0;
   readonly #unmatched: string;
   /** route → method → status → series */
   readonly #cache = new Map<string, Map<string, Map<number, LatencySeries>>>();
@@ -42,23 +43,33 @@ export class HttpMetrics {
       labels: ['method', 'route', 'status'],
       buckets: options.buckets ?? DEFAULT_HTTP_BUCKETS,
     });
-    this.#inFlight = new Gauge({
+    // A plain counter read at scrape time: prom-client's `inc()`/`dec()` validate and hash their
+    // (empty) label set on every call, twice per request.
+    const self = this;
+    new Gauge({
       name: 'http_requests_in_flight',
       help: 'HTTP requests being handled now',
       registers: [options.registry],
+      collect() {
+        this.set(self.#inFlight);
+      },
     });
   }
 
   started(): void {
-    this.#inFlight.inc();
+    this.#inFlight += 1;
   }
 
-  /** Record a finished request; `start` is `process.hrtime.bigint()` at its start. */
-  finished(ctx: Context, start: bigint): void {
-    this.#inFlight.dec();
+  /**
+   * Record a finished request; `start` is `process.hrtime.bigint()` at its start, `end` at its end
+   * (read here when not given).
+   */
+  finished(ctx: Context, start: bigint, end: bigint = process.hrtime.bigint()): void {
+    this.#inFlight -= 1;
     const route = routeLabel(ctx, this.#unmatched);
-    const method = ctx.method;
-    const status = ctx.status;
+    // Node's fields, not Koa's delegating getters (megamorphic on the hot path).
+    const method = ctx.req.method ?? 'GET';
+    const status = ctx.res.statusCode;
     let byMethod = this.#cache.get(route);
     if (byMethod === undefined) {
       byMethod = new Map();
@@ -74,7 +85,7 @@ export class HttpMetrics {
       series = this.#histogram.series(method, route, String(status));
       byStatus.set(status, series);
     }
-    this.#histogram.observe(series, Number(process.hrtime.bigint() - start) / 1e9);
+    this.#histogram.observe(series, Number(end - start) / 1e9);
   }
 }
 

@@ -1,7 +1,14 @@
 import { EventEmitter, once } from 'node:events';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { currentContext, currentRequestId, RequestContext, runWithContext } from '../../src/index.js';
+import {
+  currentContext,
+  currentRequestId,
+  generateRequestId,
+  isSaneRequestId,
+  RequestContext,
+  runWithContext,
+} from '../../src/index.js';
 import { listen, testApp } from '../helpers.js';
 
 describe('request context', () => {
@@ -82,5 +89,17 @@ describe('request context', () => {
     const other = new RequestContext({ requestId: 'bag-2' });
     expect(other.bag.has('k')).toBe(false);
     expect(runWithContext(rc, (a: number, b: string) => `${currentRequestId()}:${a}${b}`, 1, 'x')).toBe('bag-1:1x');
+  });
+});
+
+describe('request ids', () => {
+  it('are 32 hex digits, unique across refills of the random pool, and accepted as incoming ids', () => {
+    // 256 ids per refill: 1000 ids cross three refills.
+    const ids = Array.from({ length: 1000 }, generateRequestId);
+    expect(new Set(ids).size).toBe(1000);
+    for (const id of ids) {
+      expect(id).toMatch(/^[0-9a-f]{32}$/);
+      expect(isSaneRequestId(id)).toBe(true);
+    }
   });
 });
