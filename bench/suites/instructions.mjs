@@ -19,15 +19,18 @@ const settings = {
   /** Requests before counting starts: JIT tiers up, caches fill. */
   warmup: Number(process.env.BENCH_INSTR_WARMUP ?? 3000),
   /** Requests counted. */
-  requests: Number(process.env.BENCH_INSTR_REQUESTS ?? 2000),
+  requests: Number(process.env.BENCH_INSTR_REQUESTS ?? 8000),
   /**
    * Requests in flight at once (keep-alive connections). Default 1: with more, how requests fall
    * into event-loop turns and reads depends on timing, and counts moved by 15 % between runs; one
    * at a time, separate runs of the same code agree to within about 5 % (JIT and GC timing).
    */
   concurrency: Number(process.env.BENCH_INSTR_CONCURRENCY ?? 1),
-  /** Servers counted at once (valgrind runs one thread at a time: one per core). */
-  parallel: Number(process.env.BENCH_INSTR_PARALLEL ?? 2),
+  /**
+   * Servers counted at once. Default 1: with two, the load generator shares the cores with them,
+   * and the changed timing (JIT tiers, GC) moved main-thread counts by up to 5 %.
+   */
+  parallel: Number(process.env.BENCH_INSTR_PARALLEL ?? 1),
 };
 
 function hasValgrind() {
@@ -48,6 +51,8 @@ async function count(variant) {
     'valgrind',
     [
       '--tool=callgrind',
+      // One dump per thread: the main thread (JavaScript) apart from GC and libuv helper threads.
+      '--separate-threads=yes',
       `--callgrind-out-file=${dir}/out.%p`,
       process.execPath,
       '--import',
@@ -93,11 +98,18 @@ async function count(variant) {
     execFileSync('callgrind_control', ['--zero', String(child.pid)], { stdio: 'ignore' });
     await send(settings.requests);
     execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' });
-    const dump = readdirSync(dir).find((f) => /^out\.\d+\.1$/.test(f));
-    if (dump === undefined) throw new Error(`${variant.name}: callgrind wrote no dump`);
-    const total = /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(dir, dump), 'utf8'));
-    if (total === null) throw new Error(`${variant.name}: no totals in the callgrind dump`);
-    return Number(total[1]) / settings.requests;
+    const dumps = readdirSync(dir).filter((f) => /^out\.\d+\.1-\d+$/.test(f));
+    if (dumps.length === 0) throw new Error(`${variant.name}: callgrind wrote no dump`);
+    let all = 0;
+    let main;
+    for (const f of dumps) {
+      const total = /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(dir, f), 'utf8'));
+      if (total === null) throw new Error(`${variant.name}: no totals in the callgrind dump ${f}`);
+      all += Number(total[1]);
+      if (f.endsWith('-01')) main = Number(total[1]);
+    }
+    if (main === undefined) throw new Error(`${variant.name}: no dump of the main thread`);
+    return { main: main / settings.requests, all: all / settings.requests };
   } finally {
     agent.destroy();
     child.kill('SIGTERM');
@@ -119,23 +131,33 @@ export async function run() {
     for (let v = queue.shift(); v !== undefined; v = queue.shift()) {
       const perRequest = await count(v);
       results.set(v.name, perRequest);
-      progress(`${v.name}: ${Math.round(perRequest)} instructions/request`);
+      progress(`${v.name}: ${Math.round(perRequest.main)} main thread, ${Math.round(perRequest.all)} all threads`);
     }
   };
   await Promise.all(Array.from({ length: settings.parallel }, worker));
   const reference = results.get('koa-router');
   const rows = variants.map((v) => {
     const n = results.get(v.name);
-    return [`\`${v.name}\``, Math.round(n), round(reference / n, 3), Math.round(n - reference)];
+    return [
+      `\`${v.name}\``,
+      Math.round(n.main),
+      round(reference.main / n.main, 3),
+      Math.round(n.main - reference.main),
+      Math.round(n.all),
+      round(reference.all / n.all, 3),
+    ];
   });
   const md = [
     '## instructions — per request (callgrind)',
     '',
     `${env.date} · Node ${env.node} · commit ${env.commit ?? '?'} · ${settings.warmup} requests of warm-up, then ${settings.requests} counted, ${settings.concurrency} in flight at a time`,
     '',
-    'User-space instructions of the server process (all its threads) per request, from valgrind. One request at a time, counts repeat to within about 5 % between runs (JIT and GC timing), whatever else runs on the machine; not a throughput figure (memory stalls and the kernel are not counted). "koa-router ÷ variant" reads like the http suite\'s "vs koa-router".',
+    'User-space instructions per request, from valgrind: the main thread (JavaScript, scavenges) and all threads (adding concurrent GC and libuv helpers). Main-thread counts repeat to within about 1–5 % between runs (JIT and GC timing), whatever else runs on the machine; not a throughput figure (memory stalls and the kernel are not counted). "koa-router ÷ variant" reads like the http suite\'s "vs koa-router".',
     '',
-    table(['variant', 'instructions/request', 'koa-router ÷ variant', 'over koa-router'], rows),
+    table(
+      ['variant', 'main thread', 'koa-router ÷ variant', 'over koa-router', 'all threads', 'koa-router ÷ variant (all)'],
+      rows,
+    ),
   ].join('\n');
   writeResults('instructions', { suite: 'instructions', environment: env, results: Object.fromEntries(results) }, md);
 }
