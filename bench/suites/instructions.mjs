@@ -155,7 +155,14 @@ export async function run() {
     'User-space instructions per request, from valgrind: the main thread (JavaScript, scavenges) and all threads (adding concurrent GC and libuv helpers). Main-thread counts repeat to within about 1–5 % between runs (JIT and GC timing), whatever else runs on the machine; not a throughput figure (memory stalls and the kernel are not counted). "koa-router ÷ variant" reads like the http suite\'s "vs koa-router".',
     '',
     table(
-      ['variant', 'main thread', 'koa-router ÷ variant', 'over koa-router', 'all threads', 'koa-router ÷ variant (all)'],
+      [
+        'variant',
+        'main thread',
+        'koa-router ÷ variant',
+        'over koa-router',
+        'all threads',
+        'koa-router ÷ variant (all)',
+      ],
       rows,
     ),
   ].join('\n');
