@@ -3,7 +3,7 @@ import { currentContext } from '../context/request-context.js';
 import type { Logger } from '../logging/index.js';
 import { normalizeError, toProblem } from './problem.js';
 
-const KEEP_ON_ERROR = /^(?:x-request-id|ratelimit|ratelimit-policy|x-ratelimit-.*|access-control-.*|vary)$/;
+const KEEP_ON_ERROR = /^(?:ratelimit|ratelimit-policy|x-ratelimit-.*|access-control-.*|vary)$/;
 
 export interface ErrorBoundaryOptions {
   /** Where 5xx errors (with their stack) are logged. Default: the request context's logger. */
@@ -32,9 +32,14 @@ export function errorAnswer(options: ErrorBoundaryOptions = {}): (ctx: Context, 
       ctx.req.socket.destroy();
     } else {
       // Headers set by handlers before the throw (cookies, caching, content) must not leak into
-      // an error answer; those describing the exchange itself (request id, rate limits, CORS)
-      // stay, or a browser could not even read the error.
-      for (const name of ctx.res.getHeaderNames()) if (!KEEP_ON_ERROR.test(name)) ctx.res.removeHeader(name);
+      // an error answer; those describing the exchange itself (the request id's echo under
+      // whatever name `requestContext` was given, rate limits, CORS) stay, or a browser could not
+      // even read the error.
+      for (const name of ctx.res.getHeaderNames()) {
+        if (KEEP_ON_ERROR.test(name)) continue;
+        if (requestId !== undefined && ctx.res.getHeader(name) === requestId) continue;
+        ctx.res.removeHeader(name);
+      }
       if (err.headers) ctx.set(err.headers);
       ctx.status = err.status;
       ctx.body = toProblem(err, requestId);

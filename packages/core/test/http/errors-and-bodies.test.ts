@@ -1,5 +1,7 @@
+import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, CoreErrors, createError, defineErrors } from '../../src/index.js';
+import { type App, CoreErrors, createError, defineErrors, errorBoundary, requestContext } from '../../src/index.js';
+import { listenKoa } from '../../src/testing/index.js';
 import { listen, testApp } from '../helpers.js';
 
 const Errors = defineErrors({
@@ -215,6 +217,26 @@ describe('request id', () => {
   it('is on error answers too', async () => {
     const res = await fetch(`${base}/nope`, { headers: { 'X-Request-Id': 'trace.me' } });
     expect(res.headers.get('x-request-id')).toBe('trace.me');
+  });
+
+  it("is kept on error answers under a custom header name, while the handler's headers are dropped", async () => {
+    const koa = new Koa();
+    koa.use(requestContext({ header: 'X-Correlation-Id' }));
+    koa.use(errorBoundary());
+    koa.use((ctx) => {
+      ctx.set('Set-Cookie', 'session=leak');
+      throw Errors.DEMO_CONFLICT();
+    });
+    const { base: koaBase, close } = await listenKoa(koa);
+    try {
+      const res = await fetch(koaBase, { headers: { 'X-Correlation-Id': 'trace.me' } });
+      expect(res.status).toBe(409);
+      expect(res.headers.get('x-correlation-id')).toBe('trace.me');
+      expect(res.headers.get('set-cookie')).toBeNull();
+      expect(res.headers.get('x-request-id')).toBeNull();
+    } finally {
+      await close();
+    }
   });
 });
 
