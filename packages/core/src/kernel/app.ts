@@ -21,12 +21,13 @@ import { metricsHandler } from '../metrics/metrics-route.js';
 import { createMetricsRegistry } from '../metrics/registry.js';
 import { type HttpConfig, httpConfigSchema, type LogConfig, logConfigSchema } from './app-config.js';
 import type { AppFeatures, AppOptions, AppState, BootReport, PluginReport } from './app-types.js';
-import { CORE_PHASES, type CoreParts, coreMiddleware, corePhases } from './core-middleware.js';
+import { CORE_PHASES, type CoreParts, coreFrame, coreMiddleware, corePhases } from './core-middleware.js';
 import { sortPlugins } from './graph.js';
 import { type HookName, runHook } from './hooks.js';
 import { DrainableServer } from './http-server.js';
 import { orderByPhase, type Phase, type PhasedMiddleware } from './phases.js';
 import { type HookOptions, isPlugin, type Plugin, type PluginContext } from './plugin.js';
+import { type RequestListener, requestListener } from './request-handler.js';
 import { installSignalHandlers } from './signals.js';
 import { ConfigToken, ContainerToken, HealthToken, LoggerToken, MetricsToken } from './tokens.js';
 
@@ -321,23 +322,28 @@ export class App {
     // Nothing else in the context / observe / error phases: the core's three run as one middleware.
     const fold = core.length > 1 && !this.#middleware.some((m) => CORE_PHASES.has(m.phase));
     const run = fold
-      ? [coreMiddleware(parts), ...ordered.filter((e) => !core.includes(e)).map((e) => e.middleware)]
+      ? ordered.filter((e) => !core.includes(e)).map((e) => e.middleware)
       : ordered.map((e) => e.middleware);
     for (const r of this.#ordered) if (r.router) this.router.use(r.router.routes());
+    run.push(this.router.routes() as Middleware);
+    if (this.#features.routeFallback) run.push(unroutedAnswer());
+    // `koa.middleware` holds the whole chain (for `app.koa.callback()`); the kernel's own listener
+    // runs the folded core as its frame around the rest.
+    if (fold) this.koa.use(coreMiddleware(parts));
     for (const middleware of run) this.koa.use(middleware);
-    this.koa.use(this.router.routes());
-    if (this.#features.routeFallback) this.koa.use(unroutedAnswer());
+    this.#listener = requestListener(this.koa, run, fold ? coreFrame(parts, true) : undefined);
     this.#pipeline = ordered;
   }
 
   #pipeline: PhasedMiddleware[] = [];
+  #listener: RequestListener | undefined;
 
   /** The Node request handler. Requires `start()` to have completed. */
   callback(): ReturnType<Koa['callback']> {
     if (this.#state !== 'started') {
       throw CoreErrors.KERNEL_STATE(`callback() needs a started app (state: ${this.#state}); await app.start() first`);
     }
-    return this.koa.callback();
+    return this.#listener as RequestListener;
   }
 
   /** Start (if needed) and listen. Port and host default to the `http` config section. */

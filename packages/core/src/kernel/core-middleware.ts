@@ -1,7 +1,8 @@
-import type { Context, Middleware, Next } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { type RequestContext, runWithContext } from '../context/request-context.js';
 import { settleJsonBody } from '../http/json-body.js';
 import type { RequestObserver } from '../http/observe.js';
+import { respond } from '../http/respond.js';
 import type { Phase, PhasedMiddleware } from './phases.js';
 
 /** The kernel's built-ins of the `context`, `observe` and `error` phases, as parts. */
@@ -19,18 +20,25 @@ export interface CoreParts {
   json?: boolean;
 }
 
+/** What runs below the core frame: `next` (as middleware) or the composed chain (as the handler). */
+type Chain<A> = (arg: A) => Promise<unknown>;
+
+/** The core frame: opens the context, runs `chain(arg)` inside it, and settles the request. */
+export type CoreFrame = <A>(ctx: Context, chain: Chain<A>, arg: A) => Promise<void>;
+
 /**
- * The `context`, `observe` and `error` built-ins as ONE middleware, behaving exactly as the three
- * in a row (request context → observe → error boundary), used when no other middleware sits in
- * those phases. Why: each middleware frame costs a compose dispatch and a promise, and every
- * promise pays AsyncLocalStorage's hook on Node 20; here the request gets one frame and one
- * continuation (`then(finished, answered-then-finished)`) instead of three of each.
+ * The `context`, `observe` and `error` built-ins as ONE frame around the chain, behaving exactly as
+ * the three middleware in a row (request context → observe → error boundary). Why: each middleware
+ * frame costs a compose dispatch and a promise, and every promise pays AsyncLocalStorage's hook on
+ * Node 20; here the request gets one continuation (`then(finished, answered-then-finished)`).
+ *
+ * `sends`: the frame is the kernel's request handler itself, so it also sends the response
+ * (`respond`, as Koa would after the chain) in that same continuation, and hands whatever escapes
+ * to `ctx.onerror` as Koa's own handler does. Otherwise it is a middleware: what escapes rejects.
  */
-export function coreMiddleware(parts: CoreParts): Middleware {
+export function coreFrame(parts: CoreParts, sends: boolean): CoreFrame {
   const { open, observer, answer, json = false } = parts;
-  // `rc`: the request's context when the `context` part is on (its start time is the request's).
-  const settle: (ctx: Context, next: Next, rc: RequestContext | undefined) => Promise<void> =
-    observer === undefined ? answered : observed;
+  const passThrough = !sends && !json && answer === undefined && observer === undefined;
 
   /** After the chain returned: the body as Koa will send it (one JSON cannot hold is answered as a throw). */
   function succeeded(ctx: Context): void {
@@ -49,29 +57,51 @@ export function coreMiddleware(parts: CoreParts): Middleware {
     if (json) settleJsonBody(ctx);
   }
 
-  function answered(ctx: Context, next: Next): Promise<void> {
-    if (!json && answer === undefined) return next();
-    return next().then(
-      () => succeeded(ctx),
-      (thrown: unknown) => failed(ctx, thrown),
-    );
+  /** Settles the request and tells the observer; throws what still escapes. */
+  function ended(ctx: Context, start: bigint, thrown: unknown, threw: boolean): void {
+    const end = threw ? failed : succeeded;
+    if (observer === undefined) end(ctx, thrown);
+    else observe(observer, ctx, start, end, thrown);
   }
 
-  function observed(ctx: Context, next: Next, rc: RequestContext | undefined): Promise<void> {
-    const o = observer as RequestObserver;
+  /** As the handler: settle, then send; what escapes goes to `ctx.onerror` (Koa's handler does the same). */
+  function sent(ctx: Context, start: bigint, thrown: unknown, threw: boolean): void {
+    try {
+      ended(ctx, start, thrown, threw);
+      respond(ctx);
+    } catch (err) {
+      ctx.onerror(err as Error);
+    }
+  }
+
+  const finish = sends ? sent : ended;
+
+  function settle<A>(ctx: Context, chain: Chain<A>, arg: A, rc: RequestContext | undefined): Promise<void> {
+    if (passThrough) return chain(arg) as Promise<void>;
     // One clock read per request: the context's start when there is one.
-    const start = rc === undefined ? process.hrtime.bigint() : rc.startedAt;
-    o.started();
-    return next().then(
-      () => observe(o, ctx, start, succeeded, undefined),
-      (thrown: unknown) => observe(o, ctx, start, failed, thrown),
+    let start = 0n;
+    if (observer !== undefined) {
+      start = rc === undefined ? process.hrtime.bigint() : rc.startedAt;
+      observer.started();
+    }
+    return chain(arg).then(
+      () => finish(ctx, start, undefined, false),
+      (thrown: unknown) => finish(ctx, start, thrown, true),
     );
   }
 
-  return function coreMiddleware(ctx, next) {
-    if (open === undefined) return settle(ctx, next, undefined);
+  return function core<A>(ctx: Context, chain: Chain<A>, arg: A): Promise<void> {
+    if (open === undefined) return settle(ctx, chain, arg, undefined);
     const rc = open(ctx);
-    return runWithContext(rc, settle, ctx, next, rc);
+    return runWithContext(rc, settle, ctx, chain, arg, rc);
+  };
+}
+
+/** The core frame as one Koa middleware (what `app.koa.middleware` holds; the kernel's handler folds it in). */
+export function coreMiddleware(parts: CoreParts): Middleware {
+  const frame = coreFrame(parts, false);
+  return function coreMiddleware(ctx, next) {
+    return frame(ctx, next, undefined);
   };
 }
 

@@ -18,12 +18,12 @@ let timerStarted = false;
 
 /**
  * Lines gathered here and handed to the destination in one `write` once they fill its buffer
- * (`minLength`: 4 KiB for pino files and stdout, so sonic-boom writes them at once), or after at
+ * (`minLength`: 32 KiB for koaforge's files and stdout, so sonic-boom writes them at once), or after at
  * most a second. Why: sonic-boom measures the byte length of its whole pending buffer on every
  * `write`, so a line costs ≈ 2 µs once a few KiB are buffered; appending to a string here costs
  * ≈ 20 ns, and no timer or immediate is scheduled per line or per event-loop turn (on Node 20
  * each would run the AsyncLocalStorage hooks of the request context). The wait adds nothing:
- * the destination already held lines until it had 4 KiB or its one-second flush came.
+ * the destination already held lines until it had its `minLength` or its one-second flush came.
  * Lines keep their order; `flushLogger`, the destination's periodic flush and process exit write
  * pending lines first, so none are lost. Only for destinations that buffer anyway
  * ({@link isBuffered}): a synchronous one (stderr) or a caller's stream gets each line at once.

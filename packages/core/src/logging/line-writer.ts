@@ -14,7 +14,7 @@ export const OWN_LOGGER = Symbol.for('koaforge.logger');
  * line, which is more than the whole per-request budget of the core defaults; here the caller
  * knows its fields are numbers and pre-sanitised strings, so a line is one template string.
  * Lines to a buffered destination (stdout, files) go through a {@link LineBatch}: one destination
- * write per 4 KiB of lines (or per second on a quiet server) instead of one per line. Other log
+ * write per 32 KiB of lines (or per second on a quiet server) instead of one per line. Other log
  * calls write straight to the destination, so an access line can land after lines logged later;
  * each line's `time` is when it was made.
  * Falls back to `undefined` (use the logger normally) for loggers we did not make or destinations

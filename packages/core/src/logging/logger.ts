@@ -29,7 +29,7 @@ export interface LoggerOptions {
   name?: string;
   /**
    * `'stdout'` (default), `'stderr'`, a file path, or a writable stream. stdout and files use an
-   * asynchronous sonic-boom destination buffering 4 KiB, so a log line costs no syscall on the
+   * asynchronous sonic-boom destination buffering 32 KiB, so a log line costs no syscall on the
    * request path; call {@link flushLogger} before exit. stderr is synchronous. Streams are written
    * as given (one `write(line)` per line). A file's directory is created and the file opened once at
    * creation, so a bad path throws here.

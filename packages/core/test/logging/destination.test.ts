@@ -45,7 +45,7 @@ describe('destinations', () => {
     const log = createLogger({ destination: file });
     log.info('one short line');
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await readFile(file, 'utf8')).toBe(''); // below the 4 KiB threshold: no syscall yet
+    expect(await readFile(file, 'utf8')).toBe(''); // below the 32 KiB threshold: no syscall yet
     await Promise.all([flushLogger(log), flushLogger(log)]);
     expect(await readFile(file, 'utf8')).toContain('one short line');
     endStream(log);
@@ -87,7 +87,7 @@ describe('periodic flush', () => {
     const file = join(dir, 'quiet.log');
     const log = createLogger({ destination: file });
     log.info('lonely line');
-    // One line is far below the 4 KiB buffer: only the timer can write it.
+    // One line is far below the 32 KiB buffer: only the timer can write it.
     await new Promise((r) => setTimeout(r, 1600));
     expect(await readFile(file, 'utf8')).toContain('lonely line');
   });

@@ -30,7 +30,7 @@ describe('access-log line batches', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { level: number; n: number });
 
-  it('hands lines to a buffered destination in one write once they fill its 4 KiB buffer, in order', () => {
+  it('hands lines to a buffered destination in one write once they fill its 32 KiB buffer, in order', () => {
     const log = createLogger({ destination: tmpFile() });
     const write = vi.spyOn(streamOf(log), 'write');
     const line = lineWriter(log);
@@ -40,12 +40,12 @@ describe('access-log line batches', () => {
       n++;
       line?.(n % 7 === 0 ? 50 : 30, `"n":${n}`);
       if (write.mock.calls.length === 0) written = n;
-      if (n > 1000) break;
+      if (n > 10_000) break;
     }
     expect(write).toHaveBeenCalledTimes(1);
     const chunk = String(write.mock.calls[0]?.[0]);
-    expect(chunk.length).toBeGreaterThanOrEqual(4096);
-    expect(chunk.length - 4096).toBeLessThan(200); // handed over at the line that crossed 4 KiB
+    expect(chunk.length).toBeGreaterThanOrEqual(32 * 1024);
+    expect(chunk.length - 32 * 1024).toBeLessThan(200); // handed over at the line that crossed 32 KiB
     expect(linesOf(chunk).map((l) => l.n)).toEqual(Array.from({ length: written + 1 }, (_, i) => i + 1));
   });
 
