@@ -1,5 +1,6 @@
 import type Koa from 'koa';
 import type { Context, Middleware } from 'koa';
+import { EMPTY_BODY_STATUSES } from './respond.js';
 
 /**
  * Why this file exists: Koa 3 tests every object body against `ReadableStream`, `Blob` and
@@ -61,9 +62,6 @@ export function installJsonBodySetter(app: Koa): void {
   Object.defineProperty(response, INSTALLED, { value: true });
 }
 
-/** Statuses Koa sends without a body. */
-const EMPTY = new Set([204, 205, 304]);
-
 /**
  * Turns a plain JSON body into the string Koa's `respond` would send (`JSON.stringify`, with its
  * `Content-Length`), so `respond` takes its string path. Call it last, when nothing below will
@@ -75,7 +73,7 @@ export function settleJsonBody(ctx: Context): void {
   const body = response._body;
   if (!isPlainJson(body) || ctx.respond === false) return;
   const res = ctx.res;
-  if (EMPTY.has(res.statusCode) || !res.hasHeader('content-type')) return;
+  if (EMPTY_BODY_STATUSES.has(res.statusCode) || !res.hasHeader('content-type')) return;
   const text = JSON.stringify(body);
   // What Koa's setter does for a string body whose type is set and whose old body was no stream
   // (`_body`, then `length`), without its round of checks: the body is known to be plain JSON here.

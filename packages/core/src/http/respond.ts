@@ -24,7 +24,7 @@ export function respond(ctx: Context): void {
     res.end();
     return;
   }
-  let body: unknown = ctx.body;
+  const body: unknown = ctx.body;
   const code = ctx.status;
   if (EMPTY_BODY_STATUSES.has(code)) {
     // Strips the body headers.
@@ -67,9 +67,9 @@ export function respond(ctx: Context): void {
     });
     return;
   }
-  body = JSON.stringify(body);
-  if (!res.headersSent) ctx.length = Buffer.byteLength(body as string);
-  res.end(body);
+  const json = JSON.stringify(body);
+  if (!res.headersSent) ctx.length = Buffer.byteLength(json);
+  res.end(json);
 }
 
 /** A body Koa streams, as a Node stream; `null` for anything else (sent as JSON). */

@@ -331,7 +331,8 @@ export class App {
     // runs the folded core as its frame around the rest.
     if (fold) this.koa.use(coreMiddleware(parts));
     for (const middleware of run) this.koa.use(middleware);
-    this.#listener = requestListener(this.koa, run, fold ? coreFrame(parts, true) : undefined);
+    // Split, the core's three are middleware in `run`; the frame then only sends.
+    this.#listener = requestListener(this.koa, run, coreFrame(fold ? parts : {}, true));
     this.#pipeline = ordered;
   }
 

@@ -64,7 +64,7 @@ export function coreFrame(parts: CoreParts, sends: boolean): CoreFrame {
     else observe(observer, ctx, start, end, thrown);
   }
 
-  /** As the handler: settle, then send; what escapes goes to `ctx.onerror` (Koa's handler does the same). */
+  /** As the listener: settle, then send; what escapes goes to `ctx.onerror`, as in Koa's own listener. */
   function sent(ctx: Context, start: bigint, thrown: unknown, threw: boolean): void {
     try {
       ended(ctx, start, thrown, threw);

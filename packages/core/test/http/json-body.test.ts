@@ -1,86 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPlainJson } from '../../src/http/json-body.js';
 import { type App, jsonBodies } from '../../src/index.js';
 import { type KoaListening, listenKoa, rawRequest } from '../../src/testing/index.js';
+import { EVERY_PATH, everyBody, Point, answerOf as request } from '../fixtures/bodies.js';
 import { listen, testApp } from '../helpers.js';
-
-/** Status, headers (minus `Date`) and body text: what two servers must agree on byte for byte. */
-async function request(base: string, path: string, method = 'GET') {
-  const { status, headers, text } = await rawRequest(base, path, { method });
-  const { date: _date, ...rest } = headers;
-  return { status, headers: rest, text };
-}
-
-class Point {
-  constructor(
-    readonly x: number,
-    readonly y: number,
-  ) {}
-}
-
-/** Every kind of body Koa knows, set by one route each. */
-function routes(app: Koa): void {
-  app.use(async (ctx, next) => {
-    switch (ctx.path) {
-      case '/object':
-        ctx.body = { hello: 'world', n: 1 };
-        return;
-      case '/array':
-        ctx.body = [1, 'two', { three: 3 }];
-        return;
-      case '/null-proto':
-        ctx.body = Object.assign(Object.create(null) as object, { a: 1 });
-        return;
-      case '/class':
-        ctx.body = new Point(1, 2);
-        return;
-      case '/created':
-        ctx.status = 201;
-        ctx.body = { id: 7 };
-        return;
-      case '/vendor-type':
-        ctx.type = 'application/vnd.api+json';
-        ctx.body = { data: [] };
-        return;
-      case '/text-type-then-object':
-        ctx.type = 'text/plain';
-        ctx.body = { a: 1 };
-        return;
-      case '/no-content':
-        ctx.status = 204;
-        ctx.body = { ignored: true };
-        return;
-      case '/string':
-        ctx.body = 'plain text';
-        return;
-      case '/buffer':
-        ctx.body = Buffer.from('bytes');
-        return;
-      case '/stream':
-        ctx.body = Readable.from(['a', 'b']);
-        return;
-      case '/null':
-        ctx.body = null;
-        return;
-      case '/length-then-object':
-        ctx.length = 999;
-        ctx.body = { a: 1 };
-        return;
-      case '/read-back': {
-        const body = { a: 1 };
-        ctx.body = body;
-        ctx.body = { same: ctx.body === body };
-        return;
-      }
-      default:
-        await next();
-    }
-  });
-}
 
 describe('isPlainJson', () => {
   it('is true for object literals, null-prototype objects and arrays only', () => {
@@ -101,11 +28,13 @@ describe('jsonBodies() on plain Koa', () => {
 
   beforeAll(async () => {
     const plain = new Koa();
-    routes(plain);
+    plain.silent = true;
+    plain.use(everyBody);
     koa = await listenKoa(plain);
     const withJson = new Koa();
     withJson.use(jsonBodies(withJson));
-    routes(withJson);
+    withJson.silent = true;
+    withJson.use(everyBody);
     lean = await listenKoa(withJson);
   });
   afterAll(async () => {
@@ -113,24 +42,7 @@ describe('jsonBodies() on plain Koa', () => {
     await lean.close();
   });
 
-  const paths = [
-    '/object',
-    '/array',
-    '/null-proto',
-    '/class',
-    '/created',
-    '/vendor-type',
-    '/text-type-then-object',
-    '/no-content',
-    '/string',
-    '/buffer',
-    '/stream',
-    '/null',
-    '/length-then-object',
-    '/read-back',
-    '/missing',
-  ];
-  for (const path of paths) {
+  for (const path of EVERY_PATH) {
     for (const method of ['GET', 'HEAD']) {
       it(`answers ${method} ${path} byte for byte as Koa does`, async () => {
         const [expected, actual] = await Promise.all([
@@ -199,9 +111,10 @@ describe('the kernel sends JSON bodies itself', () => {
 
   for (const path of ['/cycle', '/bigint']) {
     it(`answers a body JSON cannot hold (${path}) as a 500 problem, and keeps serving`, async () => {
-      const res = await request(base, path);
+      const res = await rawRequest(base, path);
       expect(res.status).toBe(500);
       expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
       expect(JSON.parse(res.text)).toMatchObject({ code: 'INTERNAL', requestId: res.headers['x-request-id'] });
       expect((await request(base, '/object')).status).toBe(200);
     });

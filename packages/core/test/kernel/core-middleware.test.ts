@@ -34,8 +34,10 @@ function build(split: boolean) {
   return t;
 }
 
-/** Promises created while one request goes through a request listener (fake socket, no network). */
-async function promisesPerRequest(handler: (req: IncomingMessage, res: ServerResponse) => unknown): Promise<number> {
+/** Async resources, by type, created while one request goes through a listener (fake socket, no network). */
+async function resourcesPerRequest(
+  handler: (req: IncomingMessage, res: ServerResponse) => unknown,
+): Promise<Map<string, number>> {
   const once = () =>
     new Promise<void>((resolve) => {
       const socket = new Writable({ write: (_c, _e, cb) => cb() });
@@ -48,16 +50,19 @@ async function promisesPerRequest(handler: (req: IncomingMessage, res: ServerRes
       handler(req, res);
     });
   await once();
-  let count = 0;
+  const counts = new Map<string, number>();
   const hook = createHook({
     init(_id, type) {
-      if (type === 'PROMISE') count += 1;
+      counts.set(type, (counts.get(type) ?? 0) + 1);
     },
   }).enable();
   await once();
   hook.disable();
-  return count;
+  return counts;
 }
+
+const promisesPerRequest = async (handler: Parameters<typeof resourcesPerRequest>[0]) =>
+  (await resourcesPerRequest(handler)).get('PROMISE') ?? 0;
 
 describe.each([
   ['as one middleware', false],
@@ -139,5 +144,13 @@ describe('core phases folded', () => {
     });
     koa.use(router.routes());
     expect(foldedCount).toBeLessThan(await promisesPerRequest(koa.callback()));
+  });
+
+  it('attach no on-finished listener per request (Koa does: an AsyncResource named after its onerror)', async () => {
+    const folded = build(false).app;
+    await folded.start();
+    expect((await resourcesPerRequest(folded.callback())).has('onerror')).toBe(false);
+    // The same app's Koa, through Koa's own listener: the resource is there, so the check can see it.
+    expect((await resourcesPerRequest(folded.koa.callback())).get('onerror')).toBe(1);
   });
 });

@@ -1,128 +1,18 @@
-import { PassThrough, Readable } from 'node:stream';
-import Koa, { type Middleware } from 'koa';
+import { PassThrough } from 'node:stream';
+import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, definePlugin } from '../../src/index.js';
-import { type KoaListening, listenKoa, rawRequest } from '../../src/testing/index.js';
+import { type KoaListening, listenKoa } from '../../src/testing/index.js';
+import { ERROR_PATHS, EVERY_PATH, everyBody, answerOf as request } from '../fixtures/bodies.js';
 import { listen, testApp } from '../helpers.js';
 
 // The kernel sends responses with its own listener (`respond`, ported from Koa 3, which does not
 // export it). These tests hold it to Koa's bytes for every kind of body, on real sockets.
 
-/** Status, headers (minus `Date`, and the kernel's request id) and body text. */
-async function request(base: string, path: string, method = 'GET') {
-  const { status, headers, text } = await rawRequest(base, path, { method });
-  const { date: _date, 'x-request-id': _id, ...rest } = headers;
-  return { status, headers: rest, text };
-}
-
-/** Every kind of body and ending Koa knows, one path each. */
-const bodies: Middleware = async (ctx, next) => {
-  switch (ctx.path) {
-    case '/object':
-      ctx.body = { hello: 'world', n: 1 };
-      return;
-    case '/array':
-      ctx.body = [1, 'two'];
-      return;
-    case '/class':
-      ctx.body = new (class Point {
-        x = 1;
-      })();
-      return;
-    case '/created':
-      ctx.status = 201;
-      ctx.body = { id: 7 };
-      return;
-    case '/no-content':
-      ctx.status = 204;
-      ctx.body = { ignored: true };
-      return;
-    case '/reset':
-      ctx.status = 205;
-      return;
-    case '/not-modified':
-      ctx.status = 304;
-      ctx.body = 'ignored';
-      return;
-    case '/string':
-      ctx.body = 'plain text';
-      return;
-    case '/html':
-      ctx.body = '<p>hi</p>';
-      return;
-    case '/buffer':
-      ctx.body = Buffer.from('bytes');
-      return;
-    case '/stream':
-      ctx.body = Readable.from(['a', 'b']);
-      return;
-    case '/blob':
-      ctx.body = new Blob(['from a blob']);
-      return;
-    case '/web-stream':
-      ctx.body = new ReadableStream({
-        start(c) {
-          c.enqueue(new TextEncoder().encode('from a web stream'));
-          c.close();
-        },
-      });
-      return;
-    case '/response':
-      ctx.body = new Response('from a Response');
-      return;
-    case '/explicit-null':
-      ctx.body = null;
-      return;
-    case '/status-only':
-      ctx.status = 418;
-      return;
-    case '/length-then-object':
-      ctx.length = 999;
-      ctx.body = { a: 1 };
-      return;
-    case '/raw':
-      ctx.respond = false;
-      ctx.res.statusCode = 202;
-      ctx.res.end('written by hand');
-      return;
-    case '/http-error':
-      ctx.throw(400, 'bad input here');
-      return;
-    case '/crash':
-      throw new Error('secret detail');
-    default:
-      await next();
-  }
-};
-
-const everyPath = [
-  '/object',
-  '/array',
-  '/class',
-  '/created',
-  '/no-content',
-  '/reset',
-  '/not-modified',
-  '/string',
-  '/html',
-  '/buffer',
-  '/stream',
-  '/blob',
-  '/web-stream',
-  '/response',
-  '/explicit-null',
-  '/status-only',
-  '/length-then-object',
-  '/raw',
-  '/http-error',
-  '/crash',
-  '/missing',
-];
-
 const withBodies = definePlugin({
   name: 'bodies',
   setup(ctx) {
-    ctx.use(bodies);
+    ctx.use(everyBody);
   },
 });
 
@@ -136,7 +26,7 @@ describe('the kernel listener answers as Koa does', () => {
   beforeAll(async () => {
     const plain = new Koa();
     plain.silent = true;
-    plain.use(bodies);
+    plain.use(everyBody);
     koa = await listenKoa(plain);
     bare = testApp({ features: false }).app.register(withBodies);
     bareBase = await listen(bare);
@@ -149,7 +39,7 @@ describe('the kernel listener answers as Koa does', () => {
     await full.stop();
   });
 
-  for (const path of everyPath) {
+  for (const path of EVERY_PATH) {
     for (const method of ['GET', 'HEAD']) {
       it(`${method} ${path}: the bare kernel's bytes equal Koa's`, async () => {
         const [expected, actual] = await Promise.all([
@@ -163,7 +53,7 @@ describe('the kernel listener answers as Koa does', () => {
 
   // With the core defaults, errors and unrouted requests are answered as problem+json (tested
   // elsewhere); every body a handler sets still goes out as Koa would send it.
-  for (const path of everyPath.filter((p) => !['/http-error', '/crash', '/missing'].includes(p))) {
+  for (const path of EVERY_PATH.filter((p) => !ERROR_PATHS.includes(p))) {
     it(`GET ${path}: the kernel with its defaults sends the body as Koa does`, async () => {
       const [expected, actual] = await Promise.all([request(koa.base, path), request(fullBase, path)]);
       expect(actual).toEqual(expected);
